@@ -1,0 +1,139 @@
+package probes
+
+import (
+	"bytes"
+	"crypto/dsa" //nolint:staticcheck // DSA keys still turn up on old appliances; we only measure them.
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/tlsweep/tlsweep/report"
+)
+
+// DescribeChain turns the certificates a server sent, leaf first, into
+// report certificates, judged at now.
+func DescribeChain(chain []*x509.Certificate, now time.Time) []report.Certificate {
+	out := make([]report.Certificate, 0, len(chain))
+	for _, c := range chain {
+		out = append(out, describeCert(c, now))
+	}
+	return out
+}
+
+func describeCert(c *x509.Certificate, now time.Time) report.Certificate {
+	sum := sha256.Sum256(c.Raw)
+	keyType, bits := keyInfo(c.PublicKey)
+	sans := make([]string, 0, len(c.DNSNames)+len(c.IPAddresses))
+	sans = append(sans, c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		sans = append(sans, ip.String())
+	}
+	serial := ""
+	if c.SerialNumber != nil {
+		serial = hex.EncodeToString(c.SerialNumber.Bytes())
+	}
+	return report.Certificate{
+		Subject:            c.Subject.String(),
+		Issuer:             c.Issuer.String(),
+		CommonName:         c.Subject.CommonName,
+		SANs:               sans,
+		Serial:             serial,
+		NotBefore:          c.NotBefore.UTC(),
+		NotAfter:           c.NotAfter.UTC(),
+		DaysLeft:           daysLeft(c.NotAfter, now),
+		SignatureAlgorithm: c.SignatureAlgorithm.String(),
+		KeyType:            keyType,
+		KeyBits:            bits,
+		SHA256:             hex.EncodeToString(sum[:]),
+		SelfSigned:         selfSigned(c),
+		IsCA:               c.IsCA,
+	}
+}
+
+// daysLeft counts whole days until notAfter; negative once expired.
+func daysLeft(notAfter, now time.Time) int {
+	d := notAfter.Sub(now).Hours() / 24
+	return int(math.Floor(d))
+}
+
+// selfSigned is true when the certificate names itself as issuer and its
+// own key verifies its signature. Key identifiers alone prove nothing.
+func selfSigned(c *x509.Certificate) bool {
+	if !bytes.Equal(c.RawIssuer, c.RawSubject) {
+		return false
+	}
+	return c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+func keyInfo(pub any) (string, int) {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		return "RSA", k.N.BitLen()
+	case *ecdsa.PublicKey:
+		if k.Curve == nil {
+			return "EC", 0
+		}
+		return "EC", k.Curve.Params().BitSize
+	case ed25519.PublicKey:
+		return "Ed25519", 256
+	case *dsa.PublicKey:
+		if k.P == nil {
+			return "DSA", 0
+		}
+		return "DSA", k.P.BitLen()
+	}
+	return "unknown", 0
+}
+
+// Verify checks the chain against roots (nil means the system roots). The
+// check is of the path to a trusted root only: validity dates are judged
+// separately (expired-certificate, not-yet-valid-certificate), so a
+// CA-signed certificate that expired is still "trusted" with an
+// expired-certificate finding rather than two findings for one fault.
+func Verify(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) error {
+	if len(chain) == 0 {
+		return errors.New("the server sent no certificate")
+	}
+	leaf := chain[0]
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	at := now
+	if now.After(leaf.NotAfter) || now.Before(leaf.NotBefore) {
+		at = leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2)
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{
+		Roots:         roots,
+		Intermediates: inter,
+		CurrentTime:   at,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	})
+	if err == nil {
+		return nil
+	}
+	return trustError(err, leaf)
+}
+
+func trustError(err error, leaf *x509.Certificate) error {
+	var ua x509.UnknownAuthorityError
+	var inv x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &ua):
+		if selfSigned(leaf) {
+			return errors.New("self-signed certificate not in the trusted roots")
+		}
+		return fmt.Errorf("signed by an unknown authority %q", leaf.Issuer.String())
+	case errors.As(err, &inv):
+		return fmt.Errorf("invalid chain: %s", strings.TrimPrefix(inv.Error(), "x509: "))
+	}
+	return fmt.Errorf("chain does not verify: %s", strings.TrimPrefix(err.Error(), "x509: "))
+}

@@ -1,0 +1,278 @@
+package probes
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cloudflare/cfssl/revoke"
+	"github.com/projectdiscovery/fastdialer/fastdialer"
+	"github.com/projectdiscovery/tlsx/pkg/tlsx/clients"
+	tlsxtls "github.com/projectdiscovery/tlsx/pkg/tlsx/tls"
+	"golang.org/x/net/proxy"
+
+	"github.com/tlsweep/tlsweep/report"
+)
+
+// TLSConfig configures the TLS handshake probe.
+type TLSConfig struct {
+	// Timeout bounds the handshake (and the banner read when the port
+	// turns out to be plaintext). Sub-second values are honoured.
+	Timeout time.Duration
+	// Roots verify the chain; nil means the system roots.
+	Roots *x509.CertPool
+	// Now is the clock certificates are judged by; nil means time.Now.
+	Now func() time.Time
+}
+
+// TLS is the transport probe: it runs a TLS handshake through tlsx on the
+// endpoint and, when the peer answers with something other than TLS,
+// classifies what it said. It fills Transport, TLS, Protocol and Banner.
+type TLS struct {
+	cfg    TLSConfig
+	client *tlsxtls.Client
+	hand   *handoff
+}
+
+// NewTLS builds the probe. tlsx never dials on its own: every handshake
+// runs on the connection the probe's Dialer gave it.
+func NewTLS(cfg TLSConfig) (*TLS, error) {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	disableRevocationFetches()
+	h := &handoff{conns: map[string]net.Conn{}}
+	var pd proxy.Dialer = h
+	fd, err := fastdialer.NewDialer(fastdialer.Options{
+		// Only IP literals reach fastdialer (tlsweep resolves names with the
+		// system resolver), so it needs no resolvers: none are given, and
+		// internal names never leak to public DNS.
+		BaseResolvers: []string{},
+		MaxRetries:    1,
+		CacheType:     fastdialer.Memory,
+		DialerTimeout: cfg.Timeout,
+		ProxyDialer:   &pd,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set up the tlsx dialer: %w", err)
+	}
+	secs := int((cfg.Timeout + time.Second - 1) / time.Second)
+	client, err := tlsxtls.New(&clients.Options{
+		ScanMode:   "ctls",
+		Timeout:    secs, // whole seconds in tlsx; the connection's hard deadline is ours
+		Retries:    1,
+		TLSChain:   true,
+		Cert:       true, // PEM of every certificate, parsed again with crypto/x509
+		Fastdialer: fd,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set up tlsx: %w", err)
+	}
+	return &TLS{cfg: cfg, client: client, hand: h}, nil
+}
+
+var revocationOnce sync.Once
+
+// disableRevocationFetches stops tlsx's revocation check (which runs on
+// every certificate) from fetching CRL, OCSP and issuer URLs written in the
+// scanned certificates: tlsweep contacts only the targets it was given.
+func disableRevocationFetches() {
+	revocationOnce.Do(func() {
+		revoke.HTTPClient = &http.Client{Transport: refuseTransport{}}
+	})
+}
+
+type refuseTransport struct{}
+
+func (refuseTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("tlsweep does not fetch URLs found in certificates")
+}
+
+// Name implements Probe.
+func (*TLS) Name() string { return "tls" }
+
+// Probe implements Probe.
+func (p *TLS) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint) error {
+	conn, err := d.DialContext(ctx, "tcp", t.Addr())
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(p.cfg.Timeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	rc := newRecordConn(conn, deadline, 512)
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+
+	info, herr := p.Handshake(rc, t)
+	if herr == nil {
+		ep.Transport = report.TransportTLS
+		ep.TLS = info
+		return nil
+	}
+	switch {
+	case looksLikeTLS(rc.rec):
+		ep.Transport = report.TransportTLS
+		return fmt.Errorf("tls handshake failed: %s", describeTLSFailure(rc.rec, herr))
+	case len(rc.rec) > 0:
+		ep.Transport = report.TransportPlaintext
+		completeLine(rc)
+		ep.Protocol = ClassifyBanner(rc.rec)
+		ep.Banner = FirstLine(rc.rec)
+		return nil
+	}
+	// Nothing came back. The plaintext probe tries again without a ClientHello.
+	ep.Transport = report.TransportUnknown
+	if ctx.Err() != nil {
+		return fmt.Errorf("scan interrupted: %w", ctx.Err())
+	}
+	return fmt.Errorf("tls handshake: %s", describeReadErr(rc.readErr, p.cfg.Timeout))
+}
+
+// completeLine reads on for a moment when a banner's first line was cut
+// mid-way, so the report keeps the whole line.
+func completeLine(rc *recordConn) {
+	if len(rc.rec) == cap(rc.rec) || containsNewline(rc.rec) {
+		return
+	}
+	_ = rc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	buf := make([]byte, 256)
+	for i := 0; i < 4 && !containsNewline(rc.rec) && len(rc.rec) < cap(rc.rec); i++ {
+		if _, err := rc.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+func containsNewline(b []byte) bool { return bytes.IndexByte(b, '\n') >= 0 }
+
+// Handshake runs one TLS handshake through tlsx on conn (already connected
+// to t) and describes what it saw. FTP's AUTH TLS reuses it.
+func (p *TLS) Handshake(conn net.Conn, t Target) (*report.TLS, error) {
+	addr := t.Addr()
+	p.hand.put(addr, conn)
+	defer p.hand.take(addr)
+	resp, err := p.client.ConnectWithOptions(t.IP.String(), "", strconv.Itoa(int(t.Port)),
+		clients.ConnectOptions{SNI: t.SNI})
+	if err != nil {
+		return nil, err
+	}
+	chain, err := parsePEMChain(resp)
+	if err != nil {
+		return nil, err
+	}
+	now := p.cfg.Now()
+	info := &report.TLS{
+		Version: tlsxVersionName(resp.Version),
+		Cipher:  resp.Cipher,
+		SNI:     t.SNI,
+		Chain:   DescribeChain(chain, now),
+	}
+	if verr := Verify(chain, p.cfg.Roots, now); verr != nil {
+		info.TrustError = verr.Error()
+	} else {
+		info.Trusted = true
+	}
+	if t.CheckHostname && t.SNI != "" {
+		ok := chain[0].VerifyHostname(t.SNI) == nil
+		info.HostnameMatch = &ok
+	}
+	return info, nil
+}
+
+func parsePEMChain(resp *clients.Response) ([]*x509.Certificate, error) {
+	var pems []string
+	if resp.CertificateResponse != nil {
+		pems = append(pems, resp.CertificateResponse.Certificate)
+	}
+	for _, c := range resp.Chain {
+		if c != nil {
+			pems = append(pems, c.Certificate)
+		}
+	}
+	chain := make([]*x509.Certificate, 0, len(pems))
+	for i, s := range pems {
+		block, _ := pem.Decode([]byte(s))
+		if block == nil {
+			return nil, fmt.Errorf("certificate %d of the chain is missing from the tlsx response", i)
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("certificate %d of the chain: %w", i, err)
+		}
+		chain = append(chain, c)
+	}
+	if len(chain) == 0 {
+		return nil, errors.New("the server sent no certificate")
+	}
+	return chain, nil
+}
+
+func tlsxVersionName(v string) string {
+	switch v {
+	case "tls10":
+		return "TLS1.0"
+	case "tls11":
+		return "TLS1.1"
+	case "tls12":
+		return "TLS1.2"
+	case "tls13":
+		return "TLS1.3"
+	}
+	return v
+}
+
+// describeTLSFailure explains a handshake the peer answered in TLS but
+// did not complete: an alert is named, anything else is the handshake error.
+func describeTLSFailure(rec []byte, err error) string {
+	if len(rec) >= 7 && rec[0] == 0x15 {
+		return fmt.Sprintf("server sent alert %s", AlertName(rec[6]))
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "handshake timed out"
+	}
+	return "no version or cipher suite in common with a modern client"
+}
+
+// handoff is the dialer tlsx gets: it returns the connection the probe
+// already holds for that address and refuses to dial anything else.
+type handoff struct {
+	mu    sync.Mutex
+	conns map[string]net.Conn
+}
+
+func (h *handoff) put(addr string, c net.Conn) {
+	h.mu.Lock()
+	h.conns[addr] = c
+	h.mu.Unlock()
+}
+
+func (h *handoff) take(addr string) net.Conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := h.conns[addr]
+	delete(h.conns, addr)
+	return c
+}
+
+// Dial implements proxy.Dialer for fastdialer.
+func (h *handoff) Dial(_, addr string) (net.Conn, error) {
+	if c := h.take(addr); c != nil {
+		return c, nil
+	}
+	return nil, fmt.Errorf("tlsweep: no connection prepared for %s", addr)
+}

@@ -1,0 +1,132 @@
+// Package report holds the typed results of a sweep (the JSON contract
+// "tlsweep/v1"), the rules that turn results into findings, and the
+// renderers that write a report for people or scripts.
+//
+// Results carry no formatting methods: every renderer takes a *Report and
+// writes to an io.Writer.
+package report
+
+import "time"
+
+// Schema names the JSON document format. It changes only when a field is
+// removed or changes meaning; new fields may appear within one schema.
+const Schema = "tlsweep/v1"
+
+// Report is one sweep: what was asked, what was found, and how it ended.
+type Report struct {
+	Schema     string     `json:"schema"`
+	Tool       Tool       `json:"tool"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt time.Time  `json:"finished_at"`
+	Complete   bool       `json:"complete"`
+	Targets    []string   `json:"targets"`
+	Ports      []int      `json:"ports"`
+	Summary    Summary    `json:"summary"`
+	Endpoints  []Endpoint `json:"endpoints"`
+}
+
+// Tool identifies the program that wrote the report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Summary counts what the sweep saw. Closed and filtered ports are counted
+// here even when they are not listed in Endpoints.
+type Summary struct {
+	Hosts     int            `json:"hosts"`
+	Probes    int            `json:"probes"`
+	Open      int            `json:"open"`
+	Closed    int            `json:"closed"`
+	Filtered  int            `json:"filtered"`
+	TLS       int            `json:"tls"`
+	Plaintext int            `json:"plaintext"`
+	Unknown   int            `json:"unknown"`
+	Findings  SeverityCounts `json:"findings"`
+}
+
+// SeverityCounts counts findings by severity.
+type SeverityCounts struct {
+	Critical int `json:"critical"`
+	High     int `json:"high"`
+	Medium   int `json:"medium"`
+	Low      int `json:"low"`
+	Info     int `json:"info"`
+}
+
+// State is what a TCP connect to the endpoint showed.
+type State string
+
+const (
+	StateOpen     State = "open"     // the connection was accepted
+	StateClosed   State = "closed"   // refused (RST)
+	StateFiltered State = "filtered" // no answer within the timeout, or unreachable
+)
+
+// Transport is what an open port speaks.
+type Transport string
+
+const (
+	TransportTLS       Transport = "tls"
+	TransportPlaintext Transport = "plaintext"
+	TransportUnknown   Transport = "unknown" // open, but silent or undecidable
+)
+
+// Endpoint is everything learned about one host:port.
+type Endpoint struct {
+	Host      string    `json:"host"`
+	IP        string    `json:"ip"`
+	Port      int       `json:"port"`
+	Service   string    `json:"service,omitempty"`
+	State     State     `json:"state"`
+	Transport Transport `json:"transport,omitempty"`
+	// Protocol names what a plaintext port speaks: http, ftp, smtp, ssh or unknown.
+	Protocol string `json:"protocol,omitempty"`
+	// Banner is the first line the peer sent, escaped and truncated.
+	Banner string `json:"banner,omitempty"`
+	// Error says what went wrong while probing an open port.
+	Error    string    `json:"error,omitempty"`
+	TLS      *TLS      `json:"tls,omitempty"`
+	Findings []Finding `json:"findings"`
+}
+
+// TLS is what the TLS handshake showed.
+type TLS struct {
+	Version string `json:"version"`
+	Cipher  string `json:"cipher"`
+	SNI     string `json:"sni"`
+	// Trusted is true when the chain verifies against the system roots and
+	// any --ca-file bundle; TrustError says why not.
+	Trusted    bool   `json:"trusted"`
+	TrustError string `json:"trust_error,omitempty"`
+	// HostnameMatch is set only when a name was checked (the target was a
+	// hostname, or --sni was given).
+	HostnameMatch *bool         `json:"hostname_match,omitempty"`
+	Chain         []Certificate `json:"chain"`
+}
+
+// Certificate describes one certificate of the chain the server sent, leaf first.
+type Certificate struct {
+	Subject            string    `json:"subject"`
+	Issuer             string    `json:"issuer"`
+	CommonName         string    `json:"common_name"`
+	SANs               []string  `json:"sans"`
+	Serial             string    `json:"serial"`
+	NotBefore          time.Time `json:"not_before"`
+	NotAfter           time.Time `json:"not_after"`
+	DaysLeft           int       `json:"days_left"`
+	SignatureAlgorithm string    `json:"signature_algorithm"`
+	KeyType            string    `json:"key_type"`
+	KeyBits            int       `json:"key_bits"`
+	SHA256             string    `json:"sha256"`
+	SelfSigned         bool      `json:"self_signed"`
+	IsCA               bool      `json:"is_ca"`
+}
+
+// Finding is one thing wrong with an endpoint. ID is stable across releases.
+type Finding struct {
+	ID       string   `json:"id"`
+	Severity Severity `json:"severity"`
+	Title    string   `json:"title"`
+	Detail   string   `json:"detail"`
+}
