@@ -107,18 +107,25 @@ func Verify(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) erro
 	for _, c := range chain[1:] {
 		inter.AddCert(c)
 	}
-	at := now
-	if now.After(leaf.NotAfter) || now.Before(leaf.NotBefore) {
-		at = leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2)
-	}
-	_, err := leaf.Verify(x509.VerifyOptions{
+	opts := x509.VerifyOptions{
 		Roots:         roots,
 		Intermediates: inter,
-		CurrentTime:   at,
+		CurrentTime:   now,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	})
+	}
+	_, err := leaf.Verify(opts)
 	if err == nil {
 		return nil
+	}
+	var inv x509.CertificateInvalidError
+	if errors.As(err, &inv) && inv.Reason == x509.Expired {
+		// Judge the path at a moment the leaf was valid.
+		for _, at := range []time.Time{leaf.NotAfter.Add(-time.Second), leaf.NotBefore.Add(time.Second)} {
+			opts.CurrentTime = at
+			if _, again := leaf.Verify(opts); again == nil {
+				return nil
+			}
+		}
 	}
 	return trustError(err, leaf)
 }
@@ -130,6 +137,9 @@ func trustError(err error, leaf *x509.Certificate) error {
 	case errors.As(err, &ua):
 		if selfSigned(leaf) {
 			return errors.New("self-signed certificate not in the trusted roots")
+		}
+		if strings.Contains(err.Error(), "insecure algorithm") {
+			return fmt.Errorf("chain uses a signature algorithm clients reject: %s", strings.TrimPrefix(err.Error(), "x509: "))
 		}
 		return fmt.Errorf("signed by an unknown authority %q", leaf.Issuer.String())
 	case errors.As(err, &inv):

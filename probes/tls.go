@@ -56,9 +56,10 @@ func NewTLS(cfg TLSConfig) (*TLS, error) {
 	var pd proxy.Dialer = h
 	fd, err := fastdialer.NewDialer(fastdialer.Options{
 		// Only IP literals reach fastdialer (tlsweep resolves names with the
-		// system resolver), so it needs no resolvers: none are given, and
-		// internal names never leak to public DNS.
-		BaseResolvers: []string{},
+		// system resolver), so its resolver is never asked. It insists on
+		// one; a loopback address keeps any accidental lookup on this
+		// machine, and internal names never leak to public DNS.
+		BaseResolvers: []string{"127.0.0.1:53"},
 		MaxRetries:    1,
 		CacheType:     fastdialer.Memory,
 		DialerTimeout: cfg.Timeout,
