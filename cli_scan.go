@@ -30,7 +30,7 @@ func scanFlags() []cli.Flag {
 		&cli.StringFlag{Name: "sni", Usage: "server `NAME` to send to every target and check certificates against"},
 		&cli.StringFlag{Name: "ca-file", Usage: "PEM `FILE` of extra trusted CAs (an internal CA), added to the system roots"},
 		&cli.IntFlag{Name: "expiry-warn", Value: 30, Usage: "raise expiring-certificate under this many `DAYS`"},
-		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "table", Usage: "output `FORMAT`: table, json or jsonl"},
+		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "table", Usage: "output `FORMAT`: table, json, jsonl"},
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (atomically) instead of stdout"},
 		&cli.BoolFlag{Name: "no-color", Usage: "no colour in the table (NO_COLOR in the environment does the same)"},
 		&cli.StringFlag{Name: "fail-on", Value: "none", Usage: "exit 1 when a finding is at or above `SEVERITY`: none, info, low, medium, high, critical"},
@@ -133,10 +133,8 @@ func parseScanOptions(c *cli.Context) (*scanOptions, error) {
 			return nil, usageErr(err)
 		}
 	}
-	switch o.format {
-	case "table", "json", "jsonl":
-	default:
-		return nil, usageErr(fmt.Errorf("unknown --format %q: use table, json or jsonl", o.format))
+	if err := checkFormat(o.format); err != nil {
+		return nil, usageErr(err)
 	}
 	if o.failOn, err = report.ParseSeverity(c.String("fail-on")); err != nil {
 		return nil, usageErr(fmt.Errorf("--fail-on: %w", err))
@@ -230,12 +228,7 @@ func runScan(c *cli.Context, o *scanOptions, set *scanner.TargetSet, tokens []st
 	rep.Tool = report.Tool{Name: "tlsweep", Version: version}
 	rep.Targets = tokens
 	rep.Ports = o.ports
-	switch o.format {
-	case "table":
-		err = report.WriteTable(out, rep, report.TableOptions{Color: o.color})
-	case "json":
-		err = report.WriteJSON(out, rep)
-	}
+	err = formats[o.format](out, rep, o.color)
 	if err == nil {
 		err = out.commit()
 	}

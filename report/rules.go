@@ -166,7 +166,9 @@ func checkExpiring(ep *Endpoint, c RuleConfig) []string {
 	if l == nil || c.Now.After(l.NotAfter) || l.NotAfter.Sub(c.Now) >= c.ExpiryWarn {
 		return nil
 	}
-	return one("leaf expires on %s, in %d days", l.NotAfter.UTC().Format(time.DateOnly), l.DaysLeft)
+	// Count the days against c.Now, the clock that raised the finding.
+	days := int(l.NotAfter.Sub(c.Now) / (24 * time.Hour))
+	return one("leaf expires on %s, in %d days", l.NotAfter.UTC().Format(time.DateOnly), days)
 }
 
 func checkHostname(ep *Endpoint, _ RuleConfig) []string {
@@ -181,15 +183,19 @@ func checkHostname(ep *Endpoint, _ RuleConfig) []string {
 	if len(names) == 0 && l.CommonName != "" {
 		names = []string{l.CommonName}
 	}
+	if len(names) == 0 {
+		return one("certificate names no host, not %q", ep.TLS.SNI)
+	}
 	return one("certificate names %s, not %q", strings.Join(names, ", "), ep.TLS.SNI)
 }
 
-// WeakKey reports whether a key of this type and size is below today's minimum.
+// WeakKey reports whether a key of this type and size is below today's
+// minimum. keyType is RSA, DSA or EC (ECDSA is taken as EC), in any case.
 func WeakKey(keyType string, bits int) bool {
-	switch keyType {
+	switch strings.ToUpper(keyType) {
 	case "RSA", "DSA":
 		return bits < 2048
-	case "EC":
+	case "EC", "ECDSA":
 		return bits < 224
 	}
 	return false
@@ -204,7 +210,8 @@ func checkWeakKey(ep *Endpoint, _ RuleConfig) []string {
 
 func checkWeakSignature(ep *Endpoint, _ RuleConfig) []string {
 	return eachCert(ep, func(i int, cert *Certificate) (string, bool) {
-		alg := strings.ToUpper(cert.SignatureAlgorithm)
+		// "SHA1-RSA" as crypto/x509 names it, or "sha-1" as others do.
+		alg := strings.ReplaceAll(strings.ToUpper(cert.SignatureAlgorithm), "-", "")
 		weak := strings.Contains(alg, "SHA1") || strings.Contains(alg, "MD5") || strings.Contains(alg, "MD2")
 		// A root's signature on itself is not checked by clients.
 		if i > 0 && cert.SelfSigned {

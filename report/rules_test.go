@@ -1,0 +1,401 @@
+package report
+
+import (
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+)
+
+var ruleNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+var ruleConfig = RuleConfig{Now: ruleNow, ExpiryWarn: 30 * 24 * time.Hour}
+
+// goodEndpoint is a TLS endpoint that raises no finding: TLS 1.3, a
+// trusted chain of leaf, intermediate and root, sound keys and hashes,
+// a matching name, and 90 days to go.
+func goodEndpoint() *Endpoint {
+	day := 24 * time.Hour
+	c := func(cn, issuer string) Certificate {
+		return Certificate{
+			Subject: "CN=" + cn, Issuer: "CN=" + issuer, CommonName: cn,
+			NotBefore: ruleNow.Add(-30 * day), NotAfter: ruleNow.Add(90 * day), DaysLeft: 90,
+			SignatureAlgorithm: "SHA256-RSA", KeyType: "RSA", KeyBits: 2048,
+		}
+	}
+	leaf := c("www.example.test", "Issuing CA")
+	leaf.SANs = []string{"www.example.test"}
+	inter := c("Issuing CA", "Root CA")
+	inter.IsCA = true
+	root := c("Root CA", "Root CA")
+	root.IsCA, root.SelfSigned = true, true
+	return &Endpoint{
+		Host: "www.example.test", IP: "192.0.2.1", Port: 443, State: StateOpen, Transport: TransportTLS,
+		TLS: &TLS{Version: "TLS1.3", Cipher: "TLS_AES_128_GCM_SHA256", SNI: "www.example.test", Trusted: true,
+			HostnameMatch: boolPtr(true), Chain: []Certificate{leaf, inter, root}},
+	}
+}
+
+func findingIDs(fs []Finding) []string {
+	ids := make([]string, len(fs))
+	for i, f := range fs {
+		ids[i] = f.ID
+	}
+	return ids
+}
+
+func TestGoodEndpointRaisesNothing(t *testing.T) {
+	if fs := Evaluate(goodEndpoint(), ruleConfig); len(fs) != 0 {
+		t.Errorf("good endpoint raised %v", findingIDs(fs))
+	}
+}
+
+// ruleCase changes the good endpoint (or builds another) so that rule
+// should, or should just not, be raised.
+type ruleCase struct {
+	name   string
+	edit   func(ep *Endpoint) *Endpoint
+	config func(c *RuleConfig)
+	raised bool
+}
+
+func TestRules(t *testing.T) {
+	day := 24 * time.Hour
+	leafOf := func(ep *Endpoint) *Certificate { return &ep.TLS.Chain[0] }
+	cases := map[string][]ruleCase{
+		"plaintext-listener": {
+			{name: "open http", raised: true, edit: func(*Endpoint) *Endpoint {
+				return &Endpoint{Port: 80, State: StateOpen, Transport: TransportPlaintext, Protocol: "http"}
+			}},
+			{name: "open unknown plaintext", raised: true, edit: func(*Endpoint) *Endpoint {
+				return &Endpoint{Port: 23, State: StateOpen, Transport: TransportPlaintext}
+			}},
+			{name: "closed port", edit: func(*Endpoint) *Endpoint {
+				return &Endpoint{Port: 80, State: StateClosed, Transport: TransportPlaintext, Protocol: "http"}
+			}},
+			{name: "tls port", edit: func(ep *Endpoint) *Endpoint { return ep }},
+		},
+		"unidentified-listener": {
+			{name: "silent open port", raised: true, edit: func(*Endpoint) *Endpoint {
+				return &Endpoint{Port: 9000, State: StateOpen, Transport: TransportUnknown, Error: "timeout"}
+			}},
+			{name: "filtered port", edit: func(*Endpoint) *Endpoint {
+				return &Endpoint{Port: 9000, State: StateFiltered, Transport: TransportUnknown}
+			}},
+			{name: "identified plaintext", edit: func(*Endpoint) *Endpoint {
+				return &Endpoint{Port: 21, State: StateOpen, Transport: TransportPlaintext, Protocol: "ftp"}
+			}},
+		},
+		"deprecated-protocol": {
+			{name: "TLS1.1", raised: true, edit: func(ep *Endpoint) *Endpoint { ep.TLS.Version = "TLS1.1"; return ep }},
+			{name: "TLS1.0", raised: true, edit: func(ep *Endpoint) *Endpoint { ep.TLS.Version = "TLS1.0"; return ep }},
+			{name: "SSL3.0", raised: true, edit: func(ep *Endpoint) *Endpoint { ep.TLS.Version = "SSL3.0"; return ep }},
+			{name: "TLS1.2", edit: func(ep *Endpoint) *Endpoint { ep.TLS.Version = "TLS1.2"; return ep }},
+		},
+		"self-signed-certificate": {
+			{name: "self-signed leaf", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Chain = ep.TLS.Chain[:1]
+				leafOf(ep).SelfSigned = true
+				ep.TLS.Trusted = false
+				return ep
+			}},
+			{name: "self-signed leaf in --ca-file", edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Chain = ep.TLS.Chain[:1]
+				leafOf(ep).SelfSigned = true
+				ep.TLS.Trusted = true
+				return ep
+			}},
+		},
+		"untrusted-certificate": {
+			{name: "unknown issuer", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Trusted = false
+				ep.TLS.TrustError = "x509: certificate signed by unknown authority"
+				return ep
+			}},
+			{name: "untrusted but self-signed", edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Trusted = false
+				leafOf(ep).SelfSigned = true
+				return ep
+			}},
+			{name: "trusted", edit: func(ep *Endpoint) *Endpoint { return ep }},
+		},
+		"expired-certificate": {
+			{name: "leaf expired a second ago", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).NotAfter = ruleNow.Add(-time.Second)
+				return ep
+			}},
+			{name: "intermediate expired", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Chain[1].NotAfter = ruleNow.Add(-day)
+				return ep
+			}},
+			{name: "leaf expires now", edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).NotAfter = ruleNow
+				return ep
+			}},
+		},
+		"not-yet-valid-certificate": {
+			{name: "leaf valid from tomorrow", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).NotBefore = ruleNow.Add(day)
+				return ep
+			}},
+			{name: "leaf valid from now", edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).NotBefore = ruleNow
+				return ep
+			}},
+		},
+		"expiring-certificate": {
+			{name: "29 days left", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).NotAfter = ruleNow.Add(29 * day)
+				return ep
+			}},
+			{name: "31 days left", edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).NotAfter = ruleNow.Add(31 * day)
+				return ep
+			}},
+			{name: "29 days left, warning at 7", config: func(c *RuleConfig) { c.ExpiryWarn = 7 * day },
+				edit: func(ep *Endpoint) *Endpoint {
+					leafOf(ep).NotAfter = ruleNow.Add(29 * day)
+					return ep
+				}},
+			{name: "already expired", edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).NotAfter = ruleNow.Add(-day)
+				return ep
+			}},
+			{name: "intermediate expiring", edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Chain[1].NotAfter = ruleNow.Add(2 * day)
+				return ep
+			}},
+		},
+		"hostname-mismatch": {
+			{name: "mismatch", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.HostnameMatch = boolPtr(false)
+				return ep
+			}},
+			{name: "mismatch without names", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.HostnameMatch = boolPtr(false)
+				leafOf(ep).SANs, leafOf(ep).CommonName = nil, ""
+				return ep
+			}},
+			{name: "not checked", edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.HostnameMatch = nil
+				return ep
+			}},
+		},
+		"weak-key": {
+			{name: "RSA 2047", raised: true, edit: func(ep *Endpoint) *Endpoint { leafOf(ep).KeyBits = 2047; return ep }},
+			{name: "RSA 1024 intermediate", raised: true, edit: func(ep *Endpoint) *Endpoint { ep.TLS.Chain[1].KeyBits = 1024; return ep }},
+			{name: "DSA 1024", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).KeyType, leafOf(ep).KeyBits = "DSA", 1024
+				return ep
+			}},
+			{name: "EC 192", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).KeyType, leafOf(ep).KeyBits = "EC", 192
+				return ep
+			}},
+			{name: "RSA 2048", edit: func(ep *Endpoint) *Endpoint { leafOf(ep).KeyBits = 2048; return ep }},
+			{name: "EC 224", edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).KeyType, leafOf(ep).KeyBits = "EC", 224
+				return ep
+			}},
+			{name: "Ed25519", edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).KeyType, leafOf(ep).KeyBits = "Ed25519", 256
+				return ep
+			}},
+		},
+		"weak-signature": {
+			{name: "SHA1 leaf", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).SignatureAlgorithm = "SHA1-RSA"
+				return ep
+			}},
+			{name: "SHA1 self-signed leaf", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Chain = ep.TLS.Chain[:1]
+				leafOf(ep).SignatureAlgorithm, leafOf(ep).SelfSigned = "SHA1-RSA", true
+				return ep
+			}},
+			{name: "MD5 intermediate", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Chain[1].SignatureAlgorithm = "MD5-RSA"
+				return ep
+			}},
+			{name: "ECDSA-SHA1 leaf", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).SignatureAlgorithm = "ECDSA-SHA1"
+				return ep
+			}},
+			{name: "SHA1 self-signed root", edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Chain[2].SignatureAlgorithm = "SHA1-RSA"
+				return ep
+			}},
+			{name: "SHA256 leaf", edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).SignatureAlgorithm = "SHA256-RSA"
+				return ep
+			}},
+		},
+	}
+
+	for _, rule := range Rules {
+		cs := cases[rule.ID]
+		if !slices.ContainsFunc(cs, func(c ruleCase) bool { return c.raised }) ||
+			!slices.ContainsFunc(cs, func(c ruleCase) bool { return !c.raised }) {
+			t.Errorf("rule %s needs a case that raises it and one that does not", rule.ID)
+		}
+		for _, c := range cs {
+			t.Run(rule.ID+"/"+c.name, func(t *testing.T) {
+				cfg := ruleConfig
+				if c.config != nil {
+					c.config(&cfg)
+				}
+				fs := Evaluate(c.edit(goodEndpoint()), cfg)
+				var got *Finding
+				for i := range fs {
+					if fs[i].ID == rule.ID {
+						got = &fs[i]
+						break
+					}
+				}
+				switch {
+				case c.raised && got == nil:
+					t.Errorf("not raised; findings: %v", findingIDs(fs))
+				case !c.raised && got != nil:
+					t.Errorf("raised: %+v", *got)
+				case got != nil:
+					if got.Severity != rule.Severity || got.Title != rule.Title || got.Detail == "" {
+						t.Errorf("finding %+v does not match its rule", *got)
+					}
+				}
+			})
+		}
+		delete(cases, rule.ID)
+	}
+	for id := range cases {
+		t.Errorf("cases for %q, which is not a rule", id)
+	}
+}
+
+func TestEvaluateOrder(t *testing.T) {
+	ep := goodEndpoint()
+	ep.TLS.Version = "TLS1.0"                               // high
+	ep.TLS.Chain[0].KeyBits = 1024                          // medium
+	ep.TLS.Chain[0].NotAfter = ruleNow.Add(-24 * time.Hour) // high
+	ep.TLS.Chain[1].SignatureAlgorithm = "SHA1-RSA"         // medium
+	ep.TLS.HostnameMatch = boolPtr(false)                   // medium
+	fs := Evaluate(ep, ruleConfig)
+	if !slices.IsSortedFunc(fs, func(a, b Finding) int { return int(b.Severity) - int(a.Severity) }) {
+		t.Errorf("findings not highest severity first: %v", fs)
+	}
+	want := []string{"deprecated-protocol", "expired-certificate", "hostname-mismatch", "weak-key", "weak-signature"}
+	if got := findingIDs(fs); !slices.Equal(got, want) {
+		t.Errorf("findings %v, want %v (rule order within a severity)", got, want)
+	}
+}
+
+func TestExpiringDetailCountsDays(t *testing.T) {
+	ep := goodEndpoint()
+	ep.TLS.Chain[0].NotAfter = ruleNow.Add(29*24*time.Hour + time.Hour)
+	fs := Evaluate(ep, ruleConfig)
+	if len(fs) != 1 || fs[0].Detail != "leaf expires on 2026-01-31, in 29 days" {
+		t.Errorf("findings %+v", fs)
+	}
+}
+
+var kebab = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+func TestRuleTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range Rules {
+		if seen[r.ID] {
+			t.Errorf("rule %q appears twice", r.ID)
+		}
+		seen[r.ID] = true
+		if !kebab.MatchString(r.ID) {
+			t.Errorf("rule %q is not lowercase-kebab", r.ID)
+		}
+		if r.Title == "" || r.When == "" {
+			t.Errorf("rule %q lacks a Title or When", r.ID)
+		}
+		if r.Severity < SeverityInfo || r.Severity > SeverityCritical {
+			t.Errorf("rule %q has severity %v", r.ID, r.Severity)
+		}
+		if r.check == nil {
+			t.Errorf("rule %q has no check", r.ID)
+		}
+	}
+}
+
+func TestVersionTable(t *testing.T) {
+	names := map[string]bool{}
+	tls12, _ := VersionByName("TLS1.2")
+	for i, v := range Versions {
+		if i > 0 && v.ID <= Versions[i-1].ID {
+			t.Errorf("%s (%#04x) does not follow %s (%#04x)", v.Name, v.ID, Versions[i-1].Name, Versions[i-1].ID)
+		}
+		if names[v.Name] {
+			t.Errorf("version name %q appears twice", v.Name)
+		}
+		names[v.Name] = true
+		if want := v.ID < tls12.ID; v.Deprecated != want {
+			t.Errorf("%s: Deprecated = %v, want %v", v.Name, v.Deprecated, want)
+		}
+		if want := v.Name == "SSL2.0" || v.Name == "SSL3.0"; v.Insecure != want {
+			t.Errorf("%s: Insecure = %v, want %v", v.Name, v.Insecure, want)
+		}
+		if got, ok := VersionByName(v.Name); !ok || got != v {
+			t.Errorf("VersionByName(%q) = %v, %v", v.Name, got, ok)
+		}
+		if got, ok := VersionByID(v.ID); !ok || got != v {
+			t.Errorf("VersionByID(%#04x) = %v, %v", v.ID, got, ok)
+		}
+	}
+	if tls12.ID != 0x0303 {
+		t.Errorf("TLS1.2 has id %#04x", tls12.ID)
+	}
+	if _, ok := VersionByName("TLS1.4"); ok {
+		t.Error("VersionByName found TLS1.4")
+	}
+	if _, ok := VersionByID(0x0305); ok {
+		t.Error("VersionByID found 0x0305")
+	}
+}
+
+func TestSeverityText(t *testing.T) {
+	all := append([]Severity{SeverityNone}, Severities...)
+	for _, s := range all {
+		b, err := s.MarshalText()
+		if err != nil {
+			t.Fatalf("%v: %v", s, err)
+		}
+		if string(b) != s.String() {
+			t.Errorf("MarshalText %q, String %q", b, s)
+		}
+		var back Severity
+		if err := back.UnmarshalText(b); err != nil || back != s {
+			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", b, back, err, s)
+		}
+		if p, err := ParseSeverity(string(b)); err != nil || p != s {
+			t.Errorf("ParseSeverity(%q) = %v, %v", b, p, err)
+		}
+	}
+	if p, err := ParseSeverity("HiGh"); err != nil || p != SeverityHigh {
+		t.Errorf("ParseSeverity(HiGh) = %v, %v", p, err)
+	}
+	for _, bad := range []string{"bogus", ""} {
+		if _, err := ParseSeverity(bad); err == nil {
+			t.Errorf("ParseSeverity(%q) accepted it", bad)
+		}
+	}
+	if _, err := Severity(42).MarshalText(); err == nil {
+		t.Error("Severity(42).MarshalText accepted it")
+	}
+	if !slices.IsSortedFunc(Severities, func(a, b Severity) int { return int(b) - int(a) }) || len(Severities) != 5 {
+		t.Errorf("Severities = %v, want critical..info", Severities)
+	}
+	var c SeverityCounts
+	for i, s := range Severities {
+		for range i + 1 {
+			c.Add(s)
+		}
+	}
+	for i, s := range Severities {
+		if c.Of(s) != i+1 {
+			t.Errorf("count of %v = %d, want %d", s, c.Of(s), i+1)
+		}
+	}
+}
