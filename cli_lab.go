@@ -25,6 +25,10 @@ func demoCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if !c.IsSet("timeout") {
+				// Loopback answers in microseconds; only the silent port waits.
+				o.timeout, o.endpointTimeout = time.Second, 4*time.Second
+			}
 			e, err := lab.Start(time.Now())
 			if err != nil {
 				return failedErr(err)

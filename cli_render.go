@@ -10,12 +10,12 @@ import (
 
 // formats maps each -f value to its renderer. jsonl is streamed by the
 // sweep itself and renders nothing at the end.
-var formats = map[string]func(w io.Writer, r *report.Report, color bool) error{
-	"table": func(w io.Writer, r *report.Report, color bool) error {
-		return report.WriteTable(w, r, report.TableOptions{Color: color})
+var formats = map[string]func(w io.Writer, r *report.Report, o *scanOptions) error{
+	"table": func(w io.Writer, r *report.Report, o *scanOptions) error {
+		return report.WriteTable(w, r, report.TableOptions{Color: o.color, Width: o.width})
 	},
-	"json":  func(w io.Writer, r *report.Report, _ bool) error { return report.WriteJSON(w, r) },
-	"jsonl": func(io.Writer, *report.Report, bool) error { return nil },
+	"json":  func(w io.Writer, r *report.Report, _ *scanOptions) error { return report.WriteJSON(w, r) },
+	"jsonl": func(io.Writer, *report.Report, *scanOptions) error { return nil },
 }
 
 var formatNames = []string{"table", "json", "jsonl"}

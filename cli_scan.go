@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
 	"github.com/urfave/cli/v2"
 
 	"github.com/tlsweep/tlsweep/probes"
@@ -116,6 +117,7 @@ type scanOptions struct {
 	format          string
 	failOn          report.Severity
 	color           bool
+	width           int // table width limit; 0 = none (not a terminal)
 }
 
 func parseScanOptions(c *cli.Context) (*scanOptions, error) {
@@ -149,7 +151,11 @@ func parseScanOptions(c *cli.Context) (*scanOptions, error) {
 		return nil, usageErr(err)
 	}
 	_, noColorEnv := os.LookupEnv("NO_COLOR")
-	o.color = !c.Bool("no-color") && !noColorEnv && c.String("output") == "" && isTerminal(c.App.Writer)
+	toTerminal := c.String("output") == "" && isTerminal(c.App.Writer)
+	o.color = !c.Bool("no-color") && !noColorEnv && toTerminal
+	if toTerminal {
+		o.width = terminalWidth(c.App.Writer)
+	}
 	return o, nil
 }
 
@@ -192,6 +198,15 @@ func isTerminal(w io.Writer) bool {
 	return ok && isatty.IsTerminal(f.Fd())
 }
 
+func terminalWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok {
+		if width, _, err := term.GetSize(int(f.Fd())); err == nil && width > 40 {
+			return width
+		}
+	}
+	return 0
+}
+
 // runScan sweeps set and writes the report where -o/-f say.
 func runScan(c *cli.Context, o *scanOptions, set *scanner.TargetSet, tokens []string) error {
 	tlsProbe, err := probes.NewTLS(probes.TLSConfig{Timeout: o.timeout, Roots: o.roots})
@@ -228,7 +243,7 @@ func runScan(c *cli.Context, o *scanOptions, set *scanner.TargetSet, tokens []st
 	rep.Tool = report.Tool{Name: "tlsweep", Version: version}
 	rep.Targets = tokens
 	rep.Ports = o.ports
-	err = formats[o.format](out, rep, o.color)
+	err = formats[o.format](out, rep, o)
 	if err == nil {
 		err = out.commit()
 	}
