@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
-	"golang.org/x/term"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"github.com/tlsweep/tlsweep/probes"
 	"github.com/tlsweep/tlsweep/report"

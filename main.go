@@ -70,12 +70,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
-		Name:    "tlsweep",
-		Usage:   "sweep hosts and subnets for TLS and plaintext listeners on backup-server ports",
-		Version: version,
-		Reader:  stdin,
-		Writer:  stdout,
-		ErrWriter: stderr,
+		Name:            "tlsweep",
+		Usage:           "sweep hosts and subnets for TLS and plaintext listeners on backup-server ports",
+		Version:         version,
+		Reader:          stdin,
+		Writer:          stdout,
+		ErrWriter:       stderr,
 		HideHelpCommand: true,
 		// Only main decides how the process ends.
 		ExitErrHandler: func(*cli.Context, error) {},

@@ -93,7 +93,7 @@ func TestTLSCertificateMatrix(t *testing.T) {
 		findings []string
 	}{
 		{name: "self-signed", leaf: lab.CertOptions{CommonName: "code42-authority", IPs: []net.IP{loopback}},
-			cfg: &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}},
+			cfg:     &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}},
 			version: "TLS1.2", cipher: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", keyType: "RSA", keyBits: 2048,
 			findings: []string{"self-signed-certificate"}},
 		{name: "ca-signed via --ca-file", leaf: lab.CertOptions{CommonName: "sesam.lab", DNSNames: []string{"sesam.lab"}, Key: "p256"}, signed: true,
@@ -118,7 +118,7 @@ func TestTLSCertificateMatrix(t *testing.T) {
 			cfg: &tls.Config{MinVersion: tls.VersionTLS13, CipherSuites: nil}, version: "TLS1.3", cipher: "TLS_AES_128_GCM_SHA256",
 			keyType: "EC", keyBits: 384, findings: []string{"untrusted-certificate"}},
 		{name: "tls1.0", leaf: lab.CertOptions{CommonName: "legacy"}, signed: true,
-			cfg: &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA}},
+			cfg:     &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA}},
 			version: "TLS1.0", cipher: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", keyType: "RSA", keyBits: 2048, trusted: true,
 			findings: []string{"deprecated-protocol"}},
 	}

@@ -23,6 +23,9 @@ type Report struct {
 	Ports      []int      `json:"ports"`
 	Summary    Summary    `json:"summary"`
 	Endpoints  []Endpoint `json:"endpoints"`
+	// Changes compares the report with a baseline (scan --baseline, diff);
+	// absent when there was none.
+	Changes *Changes `json:"changes,omitempty"`
 }
 
 // Tool identifies the program that wrote the report.
@@ -129,4 +132,7 @@ type Finding struct {
 	Severity Severity `json:"severity"`
 	Title    string   `json:"title"`
 	Detail   string   `json:"detail"`
+	// Change is "new" or "unchanged" when the report was compared with a
+	// baseline (see Compare), and empty otherwise.
+	Change string `json:"change,omitempty"`
 }
