@@ -52,7 +52,7 @@ func NewTLS(cfg TLSConfig) (*TLS, error) {
 		cfg.Now = time.Now
 	}
 	disableRevocationFetches()
-	h := &handoff{conns: map[string]net.Conn{}}
+	h := &handoff{conns: map[string]net.Conn{}, busy: map[string]chan struct{}{}}
 	var pd proxy.Dialer = h
 	fd, err := fastdialer.NewDialer(fastdialer.Options{
 		// Only IP literals reach fastdialer (tlsweep resolves names with the
@@ -105,6 +105,13 @@ func (*TLS) Name() string { return "tls" }
 
 // Probe implements Probe.
 func (p *TLS) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint) error {
+	// Wait for any other handshake to this address (another host name on
+	// the same IP) before the clock below starts.
+	release, err := p.hand.reserve(ctx, t.Addr())
+	if err != nil {
+		return fmt.Errorf("scan interrupted: %w", err)
+	}
+	defer release()
 	conn, err := d.DialContext(ctx, "tcp", t.Addr())
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
@@ -118,7 +125,7 @@ func (p *TLS) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 
-	info, herr := p.Handshake(rc, t)
+	info, herr := p.handshake(rc, t)
 	if herr == nil {
 		ep.Transport = report.TransportTLS
 		ep.TLS = info
@@ -163,6 +170,13 @@ func containsNewline(b []byte) bool { return bytes.IndexByte(b, '\n') >= 0 }
 // Handshake runs one TLS handshake through tlsx on conn (already connected
 // to t) and describes what it saw. FTP's AUTH TLS reuses it.
 func (p *TLS) Handshake(conn net.Conn, t Target) (*report.TLS, error) {
+	release, _ := p.hand.reserve(context.Background(), t.Addr())
+	defer release()
+	return p.handshake(conn, t)
+}
+
+// handshake is Handshake for a caller that holds the address's reservation.
+func (p *TLS) handshake(conn net.Conn, t Target) (*report.TLS, error) {
 	addr := t.Addr()
 	p.hand.put(addr, conn)
 	defer p.hand.take(addr)
@@ -251,9 +265,38 @@ func describeTLSFailure(rec []byte, err error) string {
 
 // handoff is the dialer tlsx gets: it returns the connection the probe
 // already holds for that address and refuses to dial anything else.
+// tlsx names only the address it dials, so handshakes to one address (host
+// names sharing an IP, scanned at once) take turns: reserve.
 type handoff struct {
 	mu    sync.Mutex
 	conns map[string]net.Conn
+	busy  map[string]chan struct{} // closed when the address is free again
+}
+
+// reserve waits until no other handshake uses addr and claims it; release
+// frees it. It fails only when ctx ends first.
+func (h *handoff) reserve(ctx context.Context, addr string) (release func(), err error) {
+	for {
+		h.mu.Lock()
+		wait, busy := h.busy[addr]
+		if !busy {
+			done := make(chan struct{})
+			h.busy[addr] = done
+			h.mu.Unlock()
+			return func() {
+				h.mu.Lock()
+				delete(h.busy, addr)
+				h.mu.Unlock()
+				close(done)
+			}, nil
+		}
+		h.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 func (h *handoff) put(addr string, c net.Conn) {
