@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,9 +22,8 @@ import (
 
 // scanFlags are shared by scan and demo.
 func scanFlags() []cli.Flag {
-	return []cli.Flag{
+	return append(sweepFlags(),
 		&cli.StringFlag{Name: "ports", Aliases: []string{"p"}, Value: "backup", Usage: "port profiles, ports and ranges: `backup`, code42, sesam, 8443, 9000-9010"},
-		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 256, Usage: "endpoints probed at once"},
 		&cli.StringFlag{Name: "timeout", Value: "3s", Usage: "per connect and per handshake: `DURATION` such as 3s, 500ms or 2"},
 		&cli.StringFlag{Name: "endpoint-timeout", Usage: "cap on all work for one host:port (default 4x --timeout)"},
 		&cli.StringFlag{Name: "sni", Usage: "server `NAME` to send to every target and check certificates against"},
@@ -36,7 +34,7 @@ func scanFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-color", Usage: "no colour in the table (NO_COLOR in the environment does the same)"},
 		&cli.StringFlag{Name: "fail-on", Value: "none", Usage: "exit 1 when a finding is at or above `SEVERITY`: none, info, low, medium, high, critical"},
 		&cli.BoolFlag{Name: "show-closed", Usage: "list closed and filtered ports too (always counted in the summary)"},
-	}
+	)
 }
 
 func scanCommand() *cli.Command {
@@ -45,11 +43,13 @@ func scanCommand() *cli.Command {
 		&cli.StringSliceFlag{Name: "exclude", Usage: "addresses, ranges or CIDRs to skip (repeatable, comma-separated)"},
 		&cli.IntFlag{Name: "max-hosts", Value: 65536, Usage: "refuse target sets larger than this many hosts"},
 	)
+	flags = append(flags, reportFlags()...)
 	return &cli.Command{
 		Name:      "scan",
 		Usage:     "sweep targets and report TLS and plaintext listeners",
 		ArgsUsage: "TARGET...  (address, CIDR, range, hostname, host:port)",
 		Flags:     flags,
+		Before:    loadConfig,
 		Action: func(c *cli.Context) error {
 			tokens := c.Args().Slice()
 			if f := c.String("list"); f != "" {
@@ -118,6 +118,7 @@ type scanOptions struct {
 	failOn          report.Severity
 	color           bool
 	width           int // table width limit; 0 = none (not a terminal)
+	sweep           sweepOptions
 }
 
 func parseScanOptions(c *cli.Context) (*scanOptions, error) {
@@ -141,8 +142,8 @@ func parseScanOptions(c *cli.Context) (*scanOptions, error) {
 	if o.failOn, err = report.ParseSeverity(c.String("fail-on")); err != nil {
 		return nil, usageErr(fmt.Errorf("--fail-on: %w", err))
 	}
-	if c.Int("concurrency") < 1 {
-		return nil, usageErr(errors.New("--concurrency must be at least 1"))
+	if o.sweep, err = parseSweepOptions(c); err != nil {
+		return nil, usageErr(err)
 	}
 	if c.Int("expiry-warn") < 0 {
 		return nil, usageErr(errors.New("--expiry-warn must be 0 or more days"))
@@ -214,10 +215,8 @@ func runScan(c *cli.Context, o *scanOptions, set *scanner.TargetSet, tokens []st
 		return failedErr(err)
 	}
 	cfg := scanner.Config{
-		Concurrency:     c.Int("concurrency"),
 		ConnectTimeout:  o.timeout,
 		EndpointTimeout: o.endpointTimeout,
-		Dialer:          &net.Dialer{},
 		Probes: []probes.Probe{
 			tlsProbe,
 			probes.NewPlaintext(probes.PlaintextConfig{Timeout: o.timeout, UserAgent: "tlsweep/" + version}),
@@ -226,6 +225,7 @@ func runScan(c *cli.Context, o *scanOptions, set *scanner.TargetSet, tokens []st
 		SNI:        c.String("sni"),
 		ShowClosed: c.Bool("show-closed"),
 	}
+	o.sweep.apply(&cfg)
 
 	out, err := openOutput(c)
 	if err != nil {
@@ -236,13 +236,21 @@ func runScan(c *cli.Context, o *scanOptions, set *scanner.TargetSet, tokens []st
 		jw := report.NewJSONLWriter(out)
 		cfg.OnEndpoint = jw.Write
 	}
+	stopProgress := func() {}
+	if o.sweep.progress {
+		stopProgress = showProgress(c.Context, c, cfg.Progress)
+	}
 	rep, err := scanner.Sweep(c.Context, cfg, set)
+	stopProgress()
 	if err != nil {
 		return failedErr(err)
 	}
 	rep.Tool = report.Tool{Name: "tlsweep", Version: version}
 	rep.Targets = tokens
 	rep.Ports = o.ports
+	if err := applyBaseline(c, rep); err != nil {
+		return err
+	}
 	err = formats[o.format](out, rep, o)
 	if err == nil {
 		err = out.commit()
@@ -252,6 +260,9 @@ func runScan(c *cli.Context, o *scanOptions, set *scanner.TargetSet, tokens []st
 	}
 	if !rep.Complete {
 		fmt.Fprintln(c.App.ErrWriter, "tlsweep: scan interrupted; the report holds what finished before the stop")
+	}
+	if err := deliver(c, rep); err != nil {
+		return err
 	}
 	if o.failOn != report.SeverityNone && rep.Worst() >= o.failOn {
 		return &exitError{exitFindings, fmt.Errorf("findings at or above %s", o.failOn)}

@@ -1,12 +1,12 @@
 // Package scanner expands targets and ports into probes, runs them through
-// a bounded, cancellable worker pool, and collects what the probes learn
-// into a report.
+// a bounded, cancellable two-stage pool (many cheap connects in flight, a
+// smaller pool examining the ports found open), and collects what the
+// probes learn into a report.
 package scanner
 
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -14,7 +14,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -25,14 +24,23 @@ import (
 
 // Config is what a sweep needs besides its targets.
 type Config struct {
-	// Concurrency caps endpoints in flight (default 256).
+	// Concurrency caps connection attempts in flight (default 1024).
 	Concurrency int
+	// ProbeConcurrency caps open endpoints examined at once (default 64).
+	ProbeConcurrency int
+	// HostConcurrency caps simultaneous connections to one address
+	// (default 8; the connect and all probes of an endpoint count as one).
+	HostConcurrency int
+	// Rate caps new connection attempts per second (0: no cap).
+	Rate float64
 	// ConnectTimeout bounds the TCP connect (default 3s).
 	ConnectTimeout time.Duration
-	// EndpointTimeout bounds everything done to one host:port, all probes
-	// included (default 4x ConnectTimeout).
+	// EndpointTimeout bounds everything done to one host:port once it is
+	// open, all probes included (default 4x ConnectTimeout).
 	EndpointTimeout time.Duration
-	// Dialer opens every connection (default a *net.Dialer).
+	// Dialer, when set, opens every connection, the connect phase's too
+	// (tests inject one). When nil the connect phase uses raw non-blocking
+	// sockets on Linux and probes use a *net.Dialer.
 	Dialer probes.Dialer
 	// Probes run in order on each open endpoint.
 	Probes []probes.Probe
@@ -42,16 +50,33 @@ type Config struct {
 	SNI string
 	// ShowClosed keeps closed and filtered endpoints in the report.
 	ShowClosed bool
+	// Shard scans slice K of N of the probe space.
+	Shard Shard
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// OnEndpoint, when set, sees each endpoint the report keeps as soon as
 	// it is done (jsonl streaming). It is called from one goroutine.
 	OnEndpoint func(*report.Endpoint) error
+	// Progress, when set, is updated as probes finish.
+	Progress *Progress
+}
+
+// Progress counts a running sweep; read it from any goroutine.
+type Progress struct {
+	Total atomic.Uint64 // probes in this sweep (set when it starts)
+	Done  atomic.Uint64 // probes finished
+	Open  atomic.Uint64 // open ports found
 }
 
 func (c *Config) defaults() {
 	if c.Concurrency <= 0 {
-		c.Concurrency = 256
+		c.Concurrency = 1024
+	}
+	if c.ProbeConcurrency <= 0 {
+		c.ProbeConcurrency = 64
+	}
+	if c.HostConcurrency <= 0 {
+		c.HostConcurrency = 8
 	}
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = 3 * time.Second
@@ -59,23 +84,41 @@ func (c *Config) defaults() {
 	if c.EndpointTimeout <= 0 {
 		c.EndpointTimeout = 4 * c.ConnectTimeout
 	}
-	if c.Dialer == nil {
-		c.Dialer = &net.Dialer{}
-	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Progress == nil {
+		c.Progress = new(Progress)
+	}
 }
 
-// Sweep probes every address and port of set and returns the report. It
-// stops starting new work when ctx is cancelled and returns what finished,
-// with Complete false. The caller fills Schema, Tool, Targets and Ports.
+// openPort is a port the connect phase found open, with its connection.
+type openPort struct {
+	p    Probe
+	conn net.Conn
+}
+
+// Sweep probes every address and port of set (or of cfg.Shard's slice) and
+// returns the report. When ctx is cancelled it starts no new work, abandons
+// what is in flight and returns what finished, with Complete false. The
+// caller fills Tool, Targets and Ports.
 func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, error) {
 	cfg.defaults()
 	r := &report.Report{Schema: report.Schema, StartedAt: cfg.Now().UTC(), Endpoints: []report.Endpoint{}}
-	results := make(chan *report.Endpoint, cfg.Concurrency)
-	var quiet struct{ closed, filtered atomic.Int64 }
+	ord := newOrder(set.Len(), cfg.Shard)
+	cfg.Progress.Total.Store(ord.count)
 
+	conn := defaultConnector()
+	probeDialer := cfg.Dialer
+	if probeDialer != nil {
+		conn = dialConnector{d: probeDialer}
+	} else {
+		probeDialer = &net.Dialer{}
+	}
+	hosts := newHostLimiter(cfg.HostConcurrency)
+	pace := newPacer(cfg.Rate)
+
+	results := make(chan *report.Endpoint, cfg.ProbeConcurrency)
 	var sinkErr error
 	collected := make(chan struct{})
 	go func() {
@@ -89,33 +132,65 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 		}
 	}()
 
-	var g errgroup.Group
-	g.SetLimit(cfg.Concurrency)
-	n := set.Len()
-	dispatched := uint64(0)
-	for ; dispatched < n; dispatched++ {
-		if ctx.Err() != nil {
-			break
-		}
-		p := set.At(dispatched)
-		g.Go(func() error {
-			ep, ok := scanOne(ctx, &cfg, p)
-			if !ok {
-				return nil // interrupted before it finished: not reported
-			}
-			if ep.State != report.StateOpen && !cfg.ShowClosed {
-				if ep.State == report.StateClosed {
+	var quiet struct{ closed, filtered atomic.Int64 }
+	var next atomic.Uint64
+	opened := make(chan openPort, cfg.ProbeConcurrency)
+
+	var connectors errgroup.Group
+	for range min(uint64(cfg.Concurrency), max(ord.count, 1)) {
+		connectors.Go(func() error {
+			for ctx.Err() == nil {
+				j := next.Add(1) - 1
+				if j >= ord.count {
+					return nil
+				}
+				p := set.At(ord.at(j))
+				c, state, ok := connectOne(ctx, conn, hosts, pace, p, cfg.ConnectTimeout)
+				if !ok {
+					return nil // interrupted
+				}
+				if state == report.StateOpen {
+					cfg.Progress.Open.Add(1)
+					select {
+					case opened <- openPort{p, c}:
+					case <-ctx.Done():
+						c.Close()
+						hosts.release(p.IP)
+						return nil
+					}
+					continue
+				}
+				hosts.release(p.IP)
+				cfg.Progress.Done.Add(1)
+				switch {
+				case cfg.ShowClosed:
+					results <- quietEndpoint(p, state)
+				case state == report.StateClosed:
 					quiet.closed.Add(1)
-				} else {
+				default:
 					quiet.filtered.Add(1)
 				}
-				return nil
 			}
-			results <- ep
 			return nil
 		})
 	}
-	_ = g.Wait()
+	var examiners errgroup.Group
+	for range cfg.ProbeConcurrency {
+		examiners.Go(func() error {
+			for op := range opened {
+				ep, ok := examine(ctx, &cfg, probeDialer, op)
+				hosts.release(op.p.IP)
+				cfg.Progress.Done.Add(1)
+				if ok {
+					results <- ep
+				}
+			}
+			return nil
+		})
+	}
+	_ = connectors.Wait()
+	close(opened)
+	_ = examiners.Wait()
 	close(results)
 	<-collected
 
@@ -123,13 +198,48 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	r.Summary.Filtered += int(quiet.filtered.Load())
 	r.Summary.Probes += int(quiet.closed.Load() + quiet.filtered.Load())
 	r.Summary.Hosts = int(set.Hosts())
-	r.Complete = ctx.Err() == nil && dispatched == n
+	r.Complete = ctx.Err() == nil && next.Load() >= ord.count
 	r.FinishedAt = cfg.Now().UTC()
 	SortEndpoints(r.Endpoints)
 	if sinkErr != nil {
 		return r, fmt.Errorf("write results: %w", sinkErr)
 	}
 	return r, nil
+}
+
+// connectOne takes a host slot and a rate token, then connects. A local
+// failure (out of sockets) is retried after a pause. ok is false when the
+// sweep was interrupted.
+func connectOne(ctx context.Context, c connector, hosts *hostLimiter, pace *pacer, p Probe, timeout time.Duration) (net.Conn, report.State, bool) {
+	if !hosts.acquire(ctx, p.IP) {
+		return nil, "", false
+	}
+	ap := netip.AddrPortFrom(p.IP, uint16(p.Port))
+	for backoff := time.Millisecond; ; backoff = min(2*backoff, 200*time.Millisecond) {
+		if !pace.wait(ctx) {
+			hosts.release(p.IP)
+			return nil, "", false
+		}
+		conn, state, err := c.connect(ctx, ap, timeout)
+		if ctx.Err() != nil {
+			if conn != nil {
+				conn.Close()
+			}
+			hosts.release(p.IP)
+			return nil, "", false
+		}
+		if err == nil {
+			return conn, state, true
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+		}
+	}
+}
+
+func quietEndpoint(p Probe, state report.State) *report.Endpoint {
+	return &report.Endpoint{Host: p.Name(), IP: p.IP.String(), Port: p.Port, Service: ServiceName(p.Port), State: state, Findings: []report.Finding{}}
 }
 
 // SortEndpoints orders endpoints by address, port and host name.
@@ -141,31 +251,19 @@ func SortEndpoints(eps []report.Endpoint) {
 	})
 }
 
-// scanOne connects to one probe address and, when the port is open, runs
-// every probe on it. ok is false when the sweep was interrupted before the
-// endpoint was finished.
-func scanOne(ctx context.Context, cfg *Config, p Probe) (ep *report.Endpoint, ok bool) {
+// examine runs every probe on one open port under the endpoint deadline.
+// ok is false when the sweep was interrupted before the endpoint finished.
+func examine(ctx context.Context, cfg *Config, base probes.Dialer, op openPort) (*report.Endpoint, bool) {
 	ectx, cancel := context.WithTimeout(ctx, cfg.EndpointTimeout)
 	defer cancel()
-	t := probes.Target{Host: p.Host, IP: p.IP, Port: uint16(p.Port), SNI: cfg.SNI}
-	if t.SNI == "" && p.Host != p.IP.String() {
-		t.SNI = p.Host
+	p := op.p
+	t := probes.Target{Host: p.Name(), IP: p.IP, Port: uint16(p.Port), SNI: cfg.SNI}
+	if t.SNI == "" {
+		t.SNI = p.Host // empty for address targets
 	}
 	t.CheckHostname = t.SNI != ""
-
-	ep = &report.Endpoint{Host: p.Host, IP: p.IP.String(), Port: p.Port, Service: ServiceName(p.Port), Findings: []report.Finding{}}
-	cctx, ccancel := context.WithTimeout(ectx, cfg.ConnectTimeout)
-	conn, err := cfg.Dialer.DialContext(cctx, "tcp", t.Addr())
-	ccancel()
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, false
-		}
-		ep.State = dialState(err)
-		return ep, true
-	}
-	ep.State = report.StateOpen
-	d := &primedDialer{conn: conn, base: cfg.Dialer}
+	ep := quietEndpoint(p, report.StateOpen)
+	d := &primedDialer{conn: op.conn, base: base}
 	defer d.close()
 	for _, pr := range cfg.Probes {
 		if err := runProbe(ectx, pr, d, t, ep); err != nil {
@@ -180,9 +278,6 @@ func scanOne(ctx context.Context, cfg *Config, p Probe) (ep *report.Endpoint, ok
 	}
 	if ectx.Err() != nil {
 		ep.Error = fmt.Sprintf("endpoint timed out after %s (--endpoint-timeout)", cfg.EndpointTimeout)
-		if ep.Transport == "" {
-			ep.Transport = report.TransportUnknown
-		}
 	}
 	if ep.Transport == "" {
 		ep.Transport = report.TransportUnknown
@@ -216,13 +311,6 @@ type ProbePanicError struct {
 
 func (e *ProbePanicError) Error() string {
 	return fmt.Sprintf("internal error in the %s probe: %s (please report it)", e.Probe, e.Value)
-}
-
-func dialState(err error) report.State {
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		return report.StateClosed
-	}
-	return report.StateFiltered
 }
 
 // primedDialer hands out the connection the connect phase opened on its

@@ -288,11 +288,20 @@ type TargetConfig struct {
 }
 
 // Probe is one address and port to scan. Host is the host name as given
-// (without trailing dot) for name targets, otherwise IP.String().
+// (without trailing dot) for name targets and empty for address targets,
+// so enumerating a subnet allocates nothing per probe.
 type Probe struct {
 	Host string
 	IP   netip.Addr
 	Port int
+}
+
+// Name is the host name, or the address as text for address targets.
+func (p Probe) Name() string {
+	if p.Host != "" {
+		return p.Host
+	}
+	return p.IP.String()
 }
 
 // TargetSet is an indexable, deduplicated set of probes. Unnamed address
@@ -334,7 +343,7 @@ func (s *TargetSet) At(i uint64) Probe {
 		}
 		b := &s.blocks[k]
 		ip := u128Addr(b.lo.add64(h - b.start))
-		return Probe{Host: ip.String(), IP: ip, Port: s.ports[i/s.nAll]}
+		return Probe{IP: ip, Port: s.ports[i/s.nAll]}
 	}
 	i -= all
 	nn := uint64(len(s.named))
@@ -447,9 +456,6 @@ func Expand(ctx context.Context, cfg TargetConfig) (*TargetSet, error) {
 				pinHosts[k.hostKey] = true
 			}
 			p := Probe{Host: sp.name, IP: ip, Port: sp.port}
-			if p.Host == "" {
-				p.Host = ip.String()
-			}
 			s.pinned = append(s.pinned, p)
 		}
 	}

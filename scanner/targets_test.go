@@ -252,7 +252,7 @@ func tgtProbes(t *testing.T, s *TargetSet) []string {
 	var out []string
 	for i := range s.Len() {
 		p := s.At(i)
-		k := fmt.Sprintf("%s %s %d", p.Host, p.IP, p.Port)
+		k := fmt.Sprintf("%s %s %d", p.Name(), p.IP, p.Port)
 		if seen[k] {
 			t.Errorf("probe %d %q is a duplicate", i, k)
 		}
@@ -336,7 +336,7 @@ func TestExpandMappedSpace(t *testing.T) {
 	if s.Hosts() != 1<<48 {
 		t.Fatalf("Hosts = %d, want 2^48", s.Hosts())
 	}
-	if p := s.At(0xffff_0000_0000); !p.IP.Is4() || p.Host != "0.0.0.0" {
+	if p := s.At(0xffff_0000_0000); !p.IP.Is4() || p.Name() != "0.0.0.0" {
 		t.Errorf("first mapped probe = %+v, want IPv4 0.0.0.0", p)
 	}
 	s = tgtExpand(t, TargetConfig{Targets: []string{"::/79"}, Exclude: []string{"0.0.0.0/0"}, Ports: []int{443}})
@@ -507,7 +507,7 @@ func TestExpandLargeSpaces(t *testing.T) {
 	if s.Hosts() != 1<<24 || s.Len() != 7<<24 {
 		t.Fatalf("Hosts %d Len %d", s.Hosts(), s.Len())
 	}
-	if p := s.At(s.Len() - 1); p != (Probe{"10.255.255.255", netip.MustParseAddr("10.255.255.255"), 4287}) {
+	if p := s.At(s.Len() - 1); p != (Probe{"", netip.MustParseAddr("10.255.255.255"), 4287}) {
 		t.Errorf("last probe %+v", p)
 	}
 	s = tgtExpand(t, TargetConfig{Targets: []string{"fd00::/65"}, Ports: []int{443}})
@@ -564,7 +564,7 @@ func TestExpandPortMajorOrder(t *testing.T) {
 	var named []string
 	for i := uint64(hosts * 3); i < s.Len(); i++ {
 		p := s.At(i)
-		named = append(named, fmt.Sprintf("%s %s %d", p.Host, p.IP, p.Port))
+		named = append(named, fmt.Sprintf("%s %s %d", p.Name(), p.IP, p.Port))
 	}
 	want := []string{
 		"a.example 10.0.2.1 443", "b.example 10.0.2.2 443", "b.example fd00::2 443",
@@ -600,7 +600,7 @@ func TestTargetSetAtConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range s.Len() {
 				p := s.At(i)
-				if got := fmt.Sprintf("%s %s %d", p.Host, p.IP, p.Port); got != want[i] {
+				if got := fmt.Sprintf("%s %s %d", p.Name(), p.IP, p.Port); got != want[i] {
 					t.Errorf("At(%d) = %q, want %q", i, got, want[i])
 				}
 			}

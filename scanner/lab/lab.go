@@ -62,8 +62,8 @@ func Start(now time.Time) (*Estate, error) {
 	return nil, fmt.Errorf("start the demo estate on 127.42.0-15.x: %w", lastErr)
 }
 
-func startAt(code42, sesam string, now time.Time) (e *Estate, err error) {
-	e = &Estate{Code42: code42, Sesam: sesam}
+func startAt(code42, sesam string, now time.Time) (_ *Estate, err error) {
+	e := &Estate{Code42: code42, Sesam: sesam}
 	e.ctx, e.stop = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {

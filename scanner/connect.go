@@ -1,0 +1,50 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"github.com/tlsweep/tlsweep/probes"
+	"github.com/tlsweep/tlsweep/report"
+)
+
+// connector opens the first connection to a probe address. A non-nil error
+// is a local failure (out of sockets, ports or memory): the probe is tried
+// again, it says nothing about the target.
+type connector interface {
+	connect(ctx context.Context, ap netip.AddrPort, timeout time.Duration) (net.Conn, report.State, error)
+}
+
+// dialConnector connects through an injected Dialer (tests, other systems).
+type dialConnector struct{ d probes.Dialer }
+
+func (c dialConnector) connect(ctx context.Context, ap netip.AddrPort, timeout time.Duration) (net.Conn, report.State, error) {
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn, err := c.d.DialContext(cctx, "tcp", ap.String())
+	if err == nil {
+		return conn, report.StateOpen, nil
+	}
+	if localFailure(err) {
+		return nil, "", err
+	}
+	return nil, dialState(err), nil
+}
+
+func dialState(err error) report.State {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return report.StateClosed
+	}
+	return report.StateFiltered
+}
+
+// localFailure reports errors that are this machine's, not the target's.
+func localFailure(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.ENOBUFS) ||
+		errors.Is(err, syscall.ENOMEM) || errors.Is(err, syscall.EAGAIN)
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package scanner
+
+import "net"
+
+func defaultConnector() connector { return dialConnector{d: &net.Dialer{}} }

@@ -1,0 +1,99 @@
+package scanner
+
+import (
+	"context"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// hostLimiter caps simultaneous connections per address. The probe order
+// spreads hosts apart, so waits are rare; the map holds only addresses
+// with a connection in flight.
+type hostLimiter struct {
+	limit int
+	mu    sync.Mutex
+	n     map[netip.Addr]int
+	freed *sync.Cond
+}
+
+func newHostLimiter(limit int) *hostLimiter {
+	h := &hostLimiter{limit: limit, n: make(map[netip.Addr]int)}
+	h.freed = sync.NewCond(&h.mu)
+	return h
+}
+
+// acquire takes a slot for ip; false when ctx ended first.
+func (h *hostLimiter) acquire(ctx context.Context, ip netip.Addr) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.n[ip] < h.limit {
+		h.n[ip]++
+		return true
+	}
+	stop := context.AfterFunc(ctx, func() {
+		h.mu.Lock()
+		h.freed.Broadcast()
+		h.mu.Unlock()
+	})
+	defer stop()
+	for h.n[ip] >= h.limit {
+		if ctx.Err() != nil {
+			return false
+		}
+		h.freed.Wait()
+	}
+	h.n[ip]++
+	return true
+}
+
+func (h *hostLimiter) release(ip netip.Addr) {
+	h.mu.Lock()
+	c := h.n[ip] - 1
+	if c <= 0 {
+		delete(h.n, ip)
+	} else {
+		h.n[ip] = c
+	}
+	h.mu.Unlock()
+	h.freed.Broadcast()
+}
+
+// pacer spaces connection attempts to at most rate per second, shared by
+// every connect worker. A zero rate never waits.
+type pacer struct {
+	interval time.Duration
+	next     atomic.Int64 // unix nanoseconds of the next free slot
+}
+
+func newPacer(rate float64) *pacer {
+	p := &pacer{}
+	if rate > 0 {
+		p.interval = time.Duration(float64(time.Second) / rate)
+		p.next.Store(time.Now().UnixNano())
+	}
+	return p
+}
+
+// wait blocks until this caller's slot; false when ctx ended first.
+func (p *pacer) wait(ctx context.Context) bool {
+	if p.interval == 0 {
+		return ctx.Err() == nil
+	}
+	now := time.Now().UnixNano()
+	slot := p.next.Add(int64(p.interval)) - int64(p.interval)
+	if slot < now {
+		// Idle time is not banked: restart the schedule from now.
+		p.next.CompareAndSwap(slot+int64(p.interval), now+int64(p.interval))
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(time.Duration(slot - now))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
