@@ -78,11 +78,14 @@ func awaitConnect(ctx context.Context, fd int, timeout time.Duration) (net.Conn,
 		f.Close()
 		return nil, "", err
 	}
-	soerr, waited := 0, false
+	// RawWrite clears the poller's readiness before its first call, so a
+	// connect that completed in between would never wake us: ask the
+	// kernel directly each time, and wait only when it is still pending.
+	soerr := 0
 	werr := rc.Write(func(fd uintptr) bool {
-		if !waited {
-			waited = true
-			return false // wait for writability first
+		pfd := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+		if n, err := unix.Poll(pfd[:], 0); err == nil && n == 0 {
+			return false // still connecting: wait for writability
 		}
 		soerr, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
 		return true
