@@ -16,9 +16,14 @@ var formats = map[string]func(w io.Writer, r *report.Report, o *scanOptions) err
 	},
 	"json":  func(w io.Writer, r *report.Report, _ *scanOptions) error { return report.WriteJSON(w, r) },
 	"jsonl": func(io.Writer, *report.Report, *scanOptions) error { return nil },
+	"csv":   func(w io.Writer, r *report.Report, _ *scanOptions) error { return report.WriteCSV(w, r) },
+	"markdown": func(w io.Writer, r *report.Report, _ *scanOptions) error {
+		return report.WriteMarkdown(w, r)
+	},
+	"html": func(w io.Writer, r *report.Report, _ *scanOptions) error { return report.WriteHTML(w, r) },
 }
 
-var formatNames = []string{"table", "json", "jsonl"}
+var formatNames = []string{"table", "json", "jsonl", "csv", "markdown", "html"}
 
 func checkFormat(f string) error {
 	if _, ok := formats[f]; !ok {

@@ -34,6 +34,7 @@ func scanFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-color", Usage: "no colour in the table (NO_COLOR in the environment does the same)"},
 		&cli.StringFlag{Name: "fail-on", Value: "none", Usage: "exit 1 when a finding is at or above `SEVERITY`: none, info, low, medium, high, critical"},
 		&cli.BoolFlag{Name: "show-closed", Usage: "list closed and filtered ports too (always counted in the summary)"},
+		&cli.StringFlag{Name: "policy", Value: "default", Usage: "hold endpoints to the policy `NAME`: default, mozilla-intermediate or mozilla-modern (tlsweep policies lists their rules)"},
 	)
 }
 
@@ -116,6 +117,7 @@ type scanOptions struct {
 	roots           *x509.CertPool
 	format          string
 	failOn          report.Severity
+	policy          report.Policy
 	color           bool
 	width           int // table width limit; 0 = none (not a terminal)
 	sweep           sweepOptions
@@ -141,6 +143,10 @@ func parseScanOptions(c *cli.Context) (*scanOptions, error) {
 	}
 	if o.failOn, err = report.ParseSeverity(c.String("fail-on")); err != nil {
 		return nil, usageErr(fmt.Errorf("--fail-on: %w", err))
+	}
+	var ok bool
+	if o.policy, ok = report.PolicyByName(c.String("policy")); !ok {
+		return nil, usageErr(fmt.Errorf("unknown --policy %q: use one of %s", c.String("policy"), strings.Join(report.PolicyNames(), ", ")))
 	}
 	if o.sweep, err = parseSweepOptions(c); err != nil {
 		return nil, usageErr(err)
@@ -220,8 +226,10 @@ func runScan(c *cli.Context, o *scanOptions, set *scanner.TargetSet, tokens []st
 		Probes: []probes.Probe{
 			tlsProbe,
 			probes.NewPlaintext(probes.PlaintextConfig{Timeout: o.timeout, UserAgent: "tlsweep/" + version}),
+			probes.NewHTTP(probes.HTTPConfig{Timeout: o.timeout, UserAgent: "tlsweep/" + version}),
+			probes.NewFTP(probes.FTPConfig{Timeout: o.timeout}, tlsProbe),
 		},
-		Rules:      report.RuleConfig{ExpiryWarn: time.Duration(c.Int("expiry-warn")) * 24 * time.Hour},
+		Rules:      report.RuleConfig{ExpiryWarn: time.Duration(c.Int("expiry-warn")) * 24 * time.Hour, Policy: o.policy},
 		SNI:        c.String("sni"),
 		ShowClosed: c.Bool("show-closed"),
 	}
@@ -247,6 +255,7 @@ func runScan(c *cli.Context, o *scanOptions, set *scanner.TargetSet, tokens []st
 	}
 	rep.Tool = report.Tool{Name: "tlsweep", Version: version}
 	rep.Targets = tokens
+	rep.Shard = o.sweep.shard.String()
 	rep.Ports = o.ports
 	if err := applyBaseline(c, rep); err != nil {
 		return err

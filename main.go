@@ -88,6 +88,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			labCommand(),
 			portsCommand(),
 			rulesCommand(),
+			policiesCommand(),
+			mergeCommand(),
+			diffCommand(),
+			reportCommand(),
 		},
 	}
 }

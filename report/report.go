@@ -14,15 +14,18 @@ const Schema = "tlsweep/v1"
 
 // Report is one sweep: what was asked, what was found, and how it ended.
 type Report struct {
-	Schema     string     `json:"schema"`
-	Tool       Tool       `json:"tool"`
-	StartedAt  time.Time  `json:"started_at"`
-	FinishedAt time.Time  `json:"finished_at"`
-	Complete   bool       `json:"complete"`
-	Targets    []string   `json:"targets"`
-	Ports      []int      `json:"ports"`
-	Summary    Summary    `json:"summary"`
-	Endpoints  []Endpoint `json:"endpoints"`
+	Schema     string    `json:"schema"`
+	Tool       Tool      `json:"tool"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	Complete   bool      `json:"complete"`
+	// Shard is "K/N" when this report covers slice K of N of the probe space
+	// (scan --shard); merge joins the N slices into one report.
+	Shard     string     `json:"shard,omitempty"`
+	Targets   []string   `json:"targets"`
+	Ports     []int      `json:"ports"`
+	Summary   Summary    `json:"summary"`
+	Endpoints []Endpoint `json:"endpoints"`
 	// Changes compares the report with a baseline (scan --baseline, diff);
 	// absent when there was none.
 	Changes *Changes `json:"changes,omitempty"`
@@ -88,9 +91,41 @@ type Endpoint struct {
 	// Banner is the first line the peer sent, escaped and truncated.
 	Banner string `json:"banner,omitempty"`
 	// Error says what went wrong while probing an open port.
-	Error    string    `json:"error,omitempty"`
-	TLS      *TLS      `json:"tls,omitempty"`
+	Error string `json:"error,omitempty"`
+	TLS   *TLS   `json:"tls,omitempty"`
+	// HTTP is what an HTTP request showed, on HTTPS or plaintext HTTP.
+	HTTP *HTTP `json:"http,omitempty"`
+	// StartTLS names the protocol upgraded in-band ("ftp" after AUTH TLS);
+	// TLS then describes the upgraded session.
+	StartTLS string    `json:"starttls,omitempty"`
 	Findings []Finding `json:"findings"`
+}
+
+// HTTP is the answer to one GET / request.
+type HTTP struct {
+	Status int    `json:"status"`
+	Server string `json:"server,omitempty"`
+	// RedirectHTTPS is true when a plaintext HTTP port redirects to https://.
+	RedirectHTTPS bool   `json:"redirect_https"`
+	Location      string `json:"location,omitempty"`
+}
+
+// HSTS is a parsed Strict-Transport-Security header.
+type HSTS struct {
+	Header            string `json:"header"`
+	MaxAge            int64  `json:"max_age"`
+	IncludeSubDomains bool   `json:"include_subdomains"`
+	Preload           bool   `json:"preload"`
+}
+
+// AcceptedCipher is a cipher suite the server accepted for a version.
+type AcceptedCipher struct {
+	Version string `json:"version"`
+	Name    string `json:"name"`
+	// ID is the IANA value as hex, e.g. "0xC02F".
+	ID string `json:"id"`
+	// Strength is insecure, weak, acceptable or strong (see CipherSuite.Strength).
+	Strength string `json:"strength"`
 }
 
 // TLS is what the TLS handshake showed.
@@ -106,6 +141,16 @@ type TLS struct {
 	// hostname, or --sni was given).
 	HostnameMatch *bool         `json:"hostname_match,omitempty"`
 	Chain         []Certificate `json:"chain"`
+	// Versions lists every protocol version the server accepts, oldest first
+	// (SSL2.0 ... TLS1.3), from hand-built ClientHellos.
+	Versions []string `json:"versions,omitempty"`
+	// Ciphers lists accepted suites: every one with --ciphers (in the
+	// server's preference order per version), otherwise the weak ones found.
+	Ciphers []AcceptedCipher `json:"ciphers,omitempty"`
+	// HSTS is the Strict-Transport-Security header of an HTTPS endpoint.
+	HSTS *HSTS `json:"hsts,omitempty"`
+	// Grade is the letter grade after the SSL Labs rating guide.
+	Grade string `json:"grade,omitempty"`
 }
 
 // Certificate describes one certificate of the chain the server sent, leaf first.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -14,26 +15,49 @@ type RuleConfig struct {
 	Now time.Time
 	// ExpiryWarn raises expiring-certificate for a leaf that expires sooner.
 	ExpiryWarn time.Duration
+	// Policy chooses the rules that run and the profile the policy-* rules
+	// hold endpoints to. The zero value is the default policy.
+	Policy Policy
+}
+
+// policy is c.Policy, or the default policy when c.Policy is the zero value.
+func (c RuleConfig) policy() Policy {
+	if c.Policy.Name == "" {
+		return Policies[0]
+	}
+	return c.Policy
 }
 
 // Rule is one kind of finding. IDs are stable: scripts and baselines key on them.
 type Rule struct {
-	ID       string
+	ID string
+	// Severity is the finding's severity unless a check says otherwise
+	// (deprecated-protocol is critical for SSL).
 	Severity Severity
 	Title    string
 	// When says in one line what raises the finding (README and `tlsweep rules`).
 	When  string
-	check func(ep *Endpoint, c RuleConfig) []string
+	check func(ep *Endpoint, c RuleConfig) []Hit
 }
 
-// Rules is the table of every finding tlsweep raises, in the order they are evaluated.
+// Hit is one finding a check raises: its detail, and its severity when
+// that differs from the rule's (zero means the rule's).
+type Hit struct {
+	Detail   string
+	Severity Severity
+}
+
+// Rules is the table of every finding tlsweep raises, in the order they are
+// evaluated. Which of them run is the policy's choice (see Policies).
 var Rules = []Rule{
 	{"plaintext-listener", SeverityHigh, "Port accepts traffic without TLS",
-		"an open port speaks a plaintext protocol (HTTP, FTP, a legacy protocol, ...)", checkPlaintext},
+		"an open port speaks a plaintext protocol (HTTP, FTP, a legacy protocol, ...), including FTP that offers STARTTLS without requiring it", checkPlaintext},
 	{"unidentified-listener", SeverityLow, "Open port did not identify itself",
 		"an open port stayed silent or spoke neither TLS nor a known protocol", checkUnidentified},
 	{"deprecated-protocol", SeverityHigh, "Deprecated TLS version negotiated",
-		"the negotiated version is below TLS 1.2", checkDeprecated},
+		"the server accepts a version below TLS 1.2 (the negotiated one when versions were not enumerated); critical for SSL 2.0 or SSL 3.0", checkDeprecated},
+	{"weak-cipher", SeverityHigh, "Weak cipher suite accepted",
+		"the server accepts a weak or insecure suite: 3DES, DES, RC4, NULL, EXPORT, anonymous, IDEA, RC2 or MD5", checkWeakCipher},
 	{"self-signed-certificate", SeverityMedium, "Self-signed certificate",
 		"the leaf certificate signs itself and is not in the trusted roots or --ca-file", checkSelfSigned},
 	{"untrusted-certificate", SeverityMedium, "Certificate chain is not trusted",
@@ -50,26 +74,55 @@ var Rules = []Rule{
 		"a certificate key is RSA/DSA under 2048 bits or EC under 224 bits", checkWeakKey},
 	{"weak-signature", SeverityMedium, "Certificate signed with a weak hash",
 		"the leaf or an intermediate is signed with SHA-1 or MD5", checkWeakSignature},
+	{"missing-hsts", SeverityLow, "HTTPS without a long-lived HSTS header",
+		"an HTTPS endpoint sends no valid Strict-Transport-Security header, or a max-age under the policy's minimum (180 days by default)", checkHSTS},
+	{"policy-protocol", SeverityMedium, "Protocol version outside the policy",
+		"the server accepts a version the policy's profile leaves out and deprecated-protocol does not already report (TLS 1.2 under mozilla-modern)", checkPolicyProtocol},
+	{"policy-cipher", SeverityMedium, "Cipher suite outside the policy",
+		"the server accepts a suite outside the policy's list that weak-cipher does not already report; the negotiated suite only, unless scanned with --ciphers", checkPolicyCipher},
+	{"policy-key", SeverityMedium, "Certificate key outside the policy",
+		"the leaf key's type, size or curve is not one the policy allows and weak-key does not already report", checkPolicyKey},
+	{"policy-certificate-lifetime", SeverityLow, "Certificate lifetime over the policy's maximum",
+		"the leaf certificate's validity period (not-before to not-after) is longer than the policy allows", checkPolicyLifetime},
 }
 
-// Evaluate returns the findings for one endpoint, highest severity first.
+// Evaluate returns the findings for one endpoint under c's policy, highest
+// severity first. It also sets ep.TLS.Grade (see Grade) when ep has TLS.
 func Evaluate(ep *Endpoint, c RuleConfig) []Finding {
+	p := c.policy()
 	var out []Finding
 	for i := range Rules {
 		r := &Rules[i]
-		for _, detail := range r.check(ep, c) {
-			out = append(out, Finding{ID: r.ID, Severity: r.Severity, Title: r.Title, Detail: detail})
+		if !p.Enables(r.ID) {
+			continue
+		}
+		for _, h := range r.check(ep, c) {
+			sev := h.Severity
+			if sev == SeverityNone {
+				sev = r.Severity
+			}
+			out = append(out, Finding{ID: r.ID, Severity: sev, Title: r.Title, Detail: h.Detail})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int { return cmp.Compare(b.Severity, a.Severity) })
+	if ep.TLS != nil {
+		ep.TLS.Grade = Grade(ep, c)
+	}
 	return out
 }
 
-func one(format string, args ...any) []string { return []string{fmt.Sprintf(format, args...)} }
+// one is a single hit at the rule's severity.
+func one(format string, args ...any) []Hit {
+	return []Hit{{Detail: fmt.Sprintf(format, args...)}}
+}
 
-func checkPlaintext(ep *Endpoint, _ RuleConfig) []string {
+func checkPlaintext(ep *Endpoint, _ RuleConfig) []Hit {
 	if ep.State != StateOpen || ep.Transport != TransportPlaintext {
 		return nil
+	}
+	if ep.StartTLS != "" {
+		// The upgrade works, but a client may as well never ask for it.
+		return one("STARTTLS offered, not required")
 	}
 	proto := ep.Protocol
 	if proto == "" || proto == "unknown" {
@@ -77,10 +130,13 @@ func checkPlaintext(ep *Endpoint, _ RuleConfig) []string {
 	} else {
 		proto = strings.ToUpper(proto)
 	}
+	if ep.HTTP != nil && ep.HTTP.RedirectHTTPS {
+		return one("port %d speaks %s without TLS, redirects to https", ep.Port, proto)
+	}
 	return one("port %d speaks %s without TLS", ep.Port, proto)
 }
 
-func checkUnidentified(ep *Endpoint, _ RuleConfig) []string {
+func checkUnidentified(ep *Endpoint, _ RuleConfig) []Hit {
 	if ep.State != StateOpen || ep.Transport != TransportUnknown {
 		return nil
 	}
@@ -90,12 +146,149 @@ func checkUnidentified(ep *Endpoint, _ RuleConfig) []string {
 	return one("port %d is open but could not be identified", ep.Port)
 }
 
-func checkDeprecated(ep *Endpoint, _ RuleConfig) []string {
+// acceptedVersions lists the versions t shows the server accepts, oldest
+// first: t.Versions when they were enumerated, and the negotiated version.
+// Names tlsweep does not know are left out.
+func acceptedVersions(t *TLS) []Version {
+	var out []Version
+	for _, v := range Versions {
+		if v.Name == t.Version || slices.Contains(t.Versions, v.Name) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// acceptVerb says how a detail knows what it lists: from enumerated
+// versions or suites ("accepts"), or from the one handshake ("negotiated").
+func acceptVerb(enumerated bool) string {
+	if enumerated {
+		return "accepts"
+	}
+	return "negotiated"
+}
+
+func checkDeprecated(ep *Endpoint, _ RuleConfig) []Hit {
 	if ep.TLS == nil {
 		return nil
 	}
-	if v, ok := VersionByName(ep.TLS.Version); ok && v.Deprecated {
-		return one("the server negotiated %s; allow only TLS 1.2 and TLS 1.3", v.Name)
+	var names []string
+	sev := SeverityNone
+	for _, v := range acceptedVersions(ep.TLS) {
+		if !v.Deprecated {
+			continue
+		}
+		names = append(names, v.Name)
+		if v.Insecure {
+			sev = SeverityCritical
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	if len(ep.TLS.Versions) == 0 {
+		return []Hit{{fmt.Sprintf("the server negotiated %s; allow only TLS 1.2 and TLS 1.3", names[0]), sev}}
+	}
+	return []Hit{{fmt.Sprintf("accepts %s; allow only TLS 1.2 and TLS 1.3", strings.Join(names, ", ")), sev}}
+}
+
+// acceptedSuites is t.Ciphers with the negotiated suite added when it is
+// not among them.
+func acceptedSuites(t *TLS) []AcceptedCipher {
+	out := slices.Clone(t.Ciphers)
+	if t.Cipher != "" && !slices.ContainsFunc(out, func(a AcceptedCipher) bool {
+		return a.Version == t.Version && strings.EqualFold(a.Name, t.Cipher)
+	}) {
+		out = append(out, AcceptedCipher{Version: t.Version, Name: t.Cipher})
+	}
+	return out
+}
+
+// suiteOf finds an accepted suite's table entry, by name or by its hex ID.
+func suiteOf(a AcceptedCipher) (CipherSuite, bool) {
+	if cs, ok := CipherSuiteByName(a.Name); ok {
+		return cs, true
+	}
+	if id, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(a.ID), "0x"), 16, 16); err == nil && a.ID != "" {
+		return CipherSuiteByID(uint16(id))
+	}
+	return CipherSuite{}, false
+}
+
+// suiteWeak reports whether an accepted suite is Weak in the table, or,
+// for a suite the table lacks, whether the scan graded it weak or insecure.
+func suiteWeak(a AcceptedCipher) bool {
+	if cs, ok := suiteOf(a); ok {
+		return cs.Weak
+	}
+	return a.Strength == "weak" || a.Strength == "insecure"
+}
+
+// suiteList names suites with the versions each was accepted with:
+// "TLS_RSA_WITH_RC4_128_SHA (TLS1.0, TLS1.2), TLS_..._SHA (TLS1.2)".
+func suiteList(suites []AcceptedCipher) string {
+	var names []string
+	versions := map[string][]string{}
+	for _, a := range suites {
+		if _, seen := versions[a.Name]; !seen {
+			names = append(names, a.Name)
+			versions[a.Name] = nil
+		}
+		if a.Version != "" && !slices.Contains(versions[a.Name], a.Version) {
+			versions[a.Name] = append(versions[a.Name], a.Version)
+		}
+	}
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n
+		if vs := versions[n]; len(vs) > 0 {
+			parts[i] += " (" + strings.Join(vs, ", ") + ")"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func checkWeakCipher(ep *Endpoint, _ RuleConfig) []Hit {
+	if ep.TLS == nil {
+		return nil
+	}
+	var weak []AcceptedCipher
+	enumerated := false
+	for _, a := range acceptedSuites(ep.TLS) {
+		if suiteWeak(a) {
+			weak = append(weak, a)
+			enumerated = enumerated || slices.Contains(ep.TLS.Ciphers, a)
+		}
+	}
+	if len(weak) == 0 {
+		return nil
+	}
+	return one("%s %s; disable 3DES, DES, RC4, NULL, EXPORT, anonymous, IDEA, RC2 and MD5 suites",
+		acceptVerb(enumerated), suiteList(weak))
+}
+
+// hstsMinAge is the least HSTS max-age the default policy accepts: 180 days.
+const hstsMinAge = 180 * 24 * 60 * 60
+
+func checkHSTS(ep *Endpoint, c RuleConfig) []Hit {
+	if ep.TLS == nil || ep.HTTP == nil || ep.Transport != TransportTLS {
+		return nil
+	}
+	minAge := c.policy().MinHSTSAge
+	if minAge <= 0 {
+		minAge = hstsMinAge
+	}
+	h := ep.TLS.HSTS
+	switch {
+	case h == nil:
+		return one("HTTPS answers without a Strict-Transport-Security header; send max-age=%d or more", minAge)
+	case h.MaxAge < 0:
+		return one("the Strict-Transport-Security header %q is invalid, so browsers ignore it", h.Header)
+	case h.MaxAge == 0:
+		return one("Strict-Transport-Security max-age=0 tells browsers to forget HSTS; send max-age=%d or more", minAge)
+	case h.MaxAge < minAge:
+		return one("Strict-Transport-Security max-age=%d (%d days) is under %d (%d days)",
+			h.MaxAge, h.MaxAge/86400, minAge, minAge/86400)
 	}
 	return nil
 }
@@ -107,7 +300,7 @@ func leaf(ep *Endpoint) *Certificate {
 	return &ep.TLS.Chain[0]
 }
 
-func checkSelfSigned(ep *Endpoint, _ RuleConfig) []string {
+func checkSelfSigned(ep *Endpoint, _ RuleConfig) []Hit {
 	l := leaf(ep)
 	if l == nil || !l.SelfSigned || ep.TLS.Trusted {
 		return nil
@@ -115,7 +308,7 @@ func checkSelfSigned(ep *Endpoint, _ RuleConfig) []string {
 	return one("%q signs itself; install a certificate signed by a CA your clients trust", l.Subject)
 }
 
-func checkUntrusted(ep *Endpoint, _ RuleConfig) []string {
+func checkUntrusted(ep *Endpoint, _ RuleConfig) []Hit {
 	l := leaf(ep)
 	if l == nil || l.SelfSigned || ep.TLS.Trusted {
 		return nil
@@ -127,14 +320,14 @@ func checkUntrusted(ep *Endpoint, _ RuleConfig) []string {
 	return one("%s (issuer %q); pass an internal CA with --ca-file if it is yours", reason, l.Issuer)
 }
 
-func eachCert(ep *Endpoint, f func(i int, c *Certificate) (string, bool)) []string {
+func eachCert(ep *Endpoint, f func(i int, c *Certificate) (string, bool)) []Hit {
 	if ep.TLS == nil {
 		return nil
 	}
-	var out []string
+	var out []Hit
 	for i := range ep.TLS.Chain {
 		if d, ok := f(i, &ep.TLS.Chain[i]); ok {
-			out = append(out, d)
+			out = append(out, Hit{Detail: d})
 		}
 	}
 	return out
@@ -147,21 +340,21 @@ func certName(i int, c *Certificate) string {
 	return fmt.Sprintf("chain certificate %d %q", i, c.Subject)
 }
 
-func checkExpired(ep *Endpoint, c RuleConfig) []string {
+func checkExpired(ep *Endpoint, c RuleConfig) []Hit {
 	return eachCert(ep, func(i int, cert *Certificate) (string, bool) {
 		return fmt.Sprintf("%s expired on %s", certName(i, cert), cert.NotAfter.UTC().Format(time.DateOnly)),
 			c.Now.After(cert.NotAfter)
 	})
 }
 
-func checkNotYetValid(ep *Endpoint, c RuleConfig) []string {
+func checkNotYetValid(ep *Endpoint, c RuleConfig) []Hit {
 	return eachCert(ep, func(i int, cert *Certificate) (string, bool) {
 		return fmt.Sprintf("%s is valid only from %s", certName(i, cert), cert.NotBefore.UTC().Format(time.DateOnly)),
 			c.Now.Before(cert.NotBefore)
 	})
 }
 
-func checkExpiring(ep *Endpoint, c RuleConfig) []string {
+func checkExpiring(ep *Endpoint, c RuleConfig) []Hit {
 	l := leaf(ep)
 	if l == nil || c.Now.After(l.NotAfter) || l.NotAfter.Sub(c.Now) >= c.ExpiryWarn {
 		return nil
@@ -171,7 +364,7 @@ func checkExpiring(ep *Endpoint, c RuleConfig) []string {
 	return one("leaf expires on %s, in %d days", l.NotAfter.UTC().Format(time.DateOnly), days)
 }
 
-func checkHostname(ep *Endpoint, _ RuleConfig) []string {
+func checkHostname(ep *Endpoint, _ RuleConfig) []Hit {
 	if ep.TLS == nil || ep.TLS.HostnameMatch == nil || *ep.TLS.HostnameMatch {
 		return nil
 	}
@@ -201,22 +394,33 @@ func WeakKey(keyType string, bits int) bool {
 	return false
 }
 
-func checkWeakKey(ep *Endpoint, _ RuleConfig) []string {
+func checkWeakKey(ep *Endpoint, _ RuleConfig) []Hit {
 	return eachCert(ep, func(i int, cert *Certificate) (string, bool) {
 		return fmt.Sprintf("%s has a %s-%d key", certName(i, cert), cert.KeyType, cert.KeyBits),
 			WeakKey(cert.KeyType, cert.KeyBits)
 	})
 }
 
-func checkWeakSignature(ep *Endpoint, _ RuleConfig) []string {
+// weakHash reports whether a certificate of a chain is signed with MD5
+// (or MD2), SHA-1, or neither (""). A root's signature on itself is not
+// checked by clients, so a self-signed certificate after the leaf has none.
+func weakHash(i int, cert *Certificate) string {
+	if i > 0 && cert.SelfSigned {
+		return ""
+	}
+	// "SHA1-RSA" as crypto/x509 names it, or "sha-1" as others do.
+	alg := strings.ReplaceAll(strings.ToUpper(cert.SignatureAlgorithm), "-", "")
+	switch {
+	case strings.Contains(alg, "MD5") || strings.Contains(alg, "MD2"):
+		return "MD5"
+	case strings.Contains(alg, "SHA1"):
+		return "SHA1"
+	}
+	return ""
+}
+
+func checkWeakSignature(ep *Endpoint, _ RuleConfig) []Hit {
 	return eachCert(ep, func(i int, cert *Certificate) (string, bool) {
-		// "SHA1-RSA" as crypto/x509 names it, or "sha-1" as others do.
-		alg := strings.ReplaceAll(strings.ToUpper(cert.SignatureAlgorithm), "-", "")
-		weak := strings.Contains(alg, "SHA1") || strings.Contains(alg, "MD5") || strings.Contains(alg, "MD2")
-		// A root's signature on itself is not checked by clients.
-		if i > 0 && cert.SelfSigned {
-			weak = false
-		}
-		return fmt.Sprintf("%s is signed with %s", certName(i, cert), cert.SignatureAlgorithm), weak
+		return fmt.Sprintf("%s is signed with %s", certName(i, cert), cert.SignatureAlgorithm), weakHash(i, cert) != ""
 	})
 }

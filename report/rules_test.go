@@ -1,6 +1,8 @@
 package report
 
 import (
+	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"testing"
@@ -57,6 +59,46 @@ type ruleCase struct {
 	edit   func(ep *Endpoint) *Endpoint
 	config func(c *RuleConfig)
 	raised bool
+	// severity is the finding's, when not the rule's; detail, when set, is
+	// the exact detail wanted.
+	severity Severity
+	detail   string
+}
+
+// usePolicy is a ruleCase config that evaluates under the named policy.
+func usePolicy(name string) func(c *RuleConfig) {
+	return func(c *RuleConfig) {
+		p, ok := PolicyByName(name)
+		if !ok {
+			panic("no policy " + name)
+		}
+		c.Policy = p
+	}
+}
+
+// startTLSEndpoint is the good endpoint's TLS details behind FTP AUTH TLS
+// on port 21.
+func startTLSEndpoint(ep *Endpoint) *Endpoint {
+	ep.Port, ep.Transport, ep.Protocol, ep.StartTLS = 21, TransportPlaintext, "ftp", "ftp"
+	return ep
+}
+
+// https gives the good endpoint an HTTP answer and an HSTS header of maxAge
+// seconds (none when maxAge is -2).
+func https(ep *Endpoint, maxAge int64) *Endpoint {
+	ep.HTTP = &HTTP{Status: 200}
+	if maxAge != -2 {
+		ep.TLS.HSTS = &HSTS{Header: fmt.Sprintf("max-age=%d", maxAge), MaxAge: maxAge}
+	}
+	return ep
+}
+
+// ecLeaf gives the good endpoint an ECDSA leaf of bits valid for days.
+func ecLeaf(ep *Endpoint, bits, days int) *Endpoint {
+	l := &ep.TLS.Chain[0]
+	l.KeyType, l.KeyBits, l.SignatureAlgorithm = "EC", bits, "ECDSA-SHA256"
+	l.NotAfter = l.NotBefore.Add(time.Duration(days) * 24 * time.Hour)
+	return ep
 }
 
 func TestRules(t *testing.T) {
@@ -74,6 +116,17 @@ func TestRules(t *testing.T) {
 				return &Endpoint{Port: 80, State: StateClosed, Transport: TransportPlaintext, Protocol: "http"}
 			}},
 			{name: "tls port", edit: func(ep *Endpoint) *Endpoint { return ep }},
+			{name: "http redirecting to https", raised: true, detail: "port 80 speaks HTTP without TLS, redirects to https",
+				edit: func(*Endpoint) *Endpoint {
+					return &Endpoint{Port: 80, State: StateOpen, Transport: TransportPlaintext, Protocol: "http",
+						HTTP: &HTTP{Status: 301, RedirectHTTPS: true, Location: "https://www.example.test/"}}
+				}},
+			{name: "http redirecting elsewhere", raised: true, detail: "port 80 speaks HTTP without TLS",
+				edit: func(*Endpoint) *Endpoint {
+					return &Endpoint{Port: 80, State: StateOpen, Transport: TransportPlaintext, Protocol: "http",
+						HTTP: &HTTP{Status: 302, Location: "http://login.example.test/"}}
+				}},
+			{name: "ftp with STARTTLS", raised: true, detail: "STARTTLS offered, not required", edit: startTLSEndpoint},
 		},
 		"unidentified-listener": {
 			{name: "silent open port", raised: true, edit: func(*Endpoint) *Endpoint {
@@ -89,8 +142,73 @@ func TestRules(t *testing.T) {
 		"deprecated-protocol": {
 			{name: "TLS1.1", raised: true, edit: func(ep *Endpoint) *Endpoint { ep.TLS.Version = "TLS1.1"; return ep }},
 			{name: "TLS1.0", raised: true, edit: func(ep *Endpoint) *Endpoint { ep.TLS.Version = "TLS1.0"; return ep }},
-			{name: "SSL3.0", raised: true, edit: func(ep *Endpoint) *Endpoint { ep.TLS.Version = "SSL3.0"; return ep }},
+			{name: "SSL3.0", raised: true, severity: SeverityCritical,
+				detail: "the server negotiated SSL3.0; allow only TLS 1.2 and TLS 1.3",
+				edit:   func(ep *Endpoint) *Endpoint { ep.TLS.Version = "SSL3.0"; return ep }},
 			{name: "TLS1.2", edit: func(ep *Endpoint) *Endpoint { ep.TLS.Version = "TLS1.2"; return ep }},
+			{name: "accepts TLS1.0 and TLS1.1", raised: true, detail: "accepts TLS1.0, TLS1.1; allow only TLS 1.2 and TLS 1.3",
+				edit: func(ep *Endpoint) *Endpoint {
+					ep.TLS.Versions = []string{"TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"}
+					return ep
+				}},
+			{name: "accepts SSL3.0", raised: true, severity: SeverityCritical,
+				detail: "accepts SSL3.0, TLS1.0; allow only TLS 1.2 and TLS 1.3",
+				edit: func(ep *Endpoint) *Endpoint {
+					ep.TLS.Versions = []string{"SSL3.0", "TLS1.0", "TLS1.2"}
+					ep.TLS.Version = "TLS1.2"
+					return ep
+				}},
+			{name: "accepts SSL2.0 only", raised: true, severity: SeverityCritical,
+				edit: func(ep *Endpoint) *Endpoint {
+					ep.TLS.Versions, ep.TLS.Version = []string{"SSL2.0"}, "SSL2.0"
+					return ep
+				}},
+			{name: "accepts TLS1.2 and TLS1.3", edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Versions = []string{"TLS1.2", "TLS1.3"}
+				return ep
+			}},
+			{name: "STARTTLS TLS1.0", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Version = "TLS1.0"
+				return startTLSEndpoint(ep)
+			}},
+		},
+		"weak-cipher": {
+			{name: "3DES accepted", raised: true,
+				detail: "accepts TLS_RSA_WITH_3DES_EDE_CBC_SHA (TLS1.0, TLS1.2), TLS_RSA_WITH_RC4_128_SHA (TLS1.2); " +
+					"disable 3DES, DES, RC4, NULL, EXPORT, anonymous, IDEA, RC2 and MD5 suites",
+				edit: func(ep *Endpoint) *Endpoint {
+					ep.TLS.Ciphers = []AcceptedCipher{
+						{Version: "TLS1.0", Name: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", ID: "0x000A", Strength: "weak"},
+						{Version: "TLS1.2", Name: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", ID: "0x000A", Strength: "weak"},
+						{Version: "TLS1.2", Name: "TLS_RSA_WITH_RC4_128_SHA", ID: "0x0005", Strength: "insecure"},
+					}
+					return ep
+				}},
+			{name: "RC4 negotiated", raised: true,
+				detail: "negotiated TLS_RSA_WITH_RC4_128_SHA (TLS1.2); disable 3DES, DES, RC4, NULL, EXPORT, anonymous, IDEA, RC2 and MD5 suites",
+				edit: func(ep *Endpoint) *Endpoint {
+					ep.TLS.Version, ep.TLS.Cipher = "TLS1.2", "TLS_RSA_WITH_RC4_128_SHA"
+					return ep
+				}},
+			{name: "found by ID", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Ciphers = []AcceptedCipher{{Version: "TLS1.2", Name: "SSL_CK_DES_192_EDE3_CBC_WITH_MD5", ID: "0x0013"}}
+				return ep
+			}},
+			{name: "unknown suite graded insecure", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Ciphers = []AcceptedCipher{{Version: "TLS1.2", Name: "VENDOR_SUITE", ID: "0xFF99", Strength: "insecure"}}
+				return ep
+			}},
+			{name: "CBC and GCM suites", edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Ciphers = []AcceptedCipher{
+					{Version: "TLS1.2", Name: "TLS_RSA_WITH_AES_128_CBC_SHA", ID: "0x002F", Strength: "acceptable"},
+					{Version: "TLS1.2", Name: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", ID: "0xC02F", Strength: "strong"},
+				}
+				return ep
+			}},
+			{name: "unknown suite graded acceptable", edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Ciphers = []AcceptedCipher{{Version: "TLS1.2", Name: "VENDOR_SUITE", ID: "0xFF99", Strength: "acceptable"}}
+				return ep
+			}},
 		},
 		"self-signed-certificate": {
 			{name: "self-signed leaf", raised: true, edit: func(ep *Endpoint) *Endpoint {
@@ -98,6 +216,12 @@ func TestRules(t *testing.T) {
 				leafOf(ep).SelfSigned = true
 				ep.TLS.Trusted = false
 				return ep
+			}},
+			{name: "STARTTLS self-signed leaf", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.Chain = ep.TLS.Chain[:1]
+				leafOf(ep).SelfSigned = true
+				ep.TLS.Trusted = false
+				return startTLSEndpoint(ep)
 			}},
 			{name: "self-signed leaf in --ca-file", edit: func(ep *Endpoint) *Endpoint {
 				ep.TLS.Chain = ep.TLS.Chain[:1]
@@ -131,6 +255,10 @@ func TestRules(t *testing.T) {
 			{name: "leaf expires now", edit: func(ep *Endpoint) *Endpoint {
 				leafOf(ep).NotAfter = ruleNow
 				return ep
+			}},
+			{name: "STARTTLS leaf expired", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				leafOf(ep).NotAfter = ruleNow.Add(-day)
+				return startTLSEndpoint(ep)
 			}},
 		},
 		"not-yet-valid-certificate": {
@@ -179,6 +307,10 @@ func TestRules(t *testing.T) {
 			{name: "not checked", edit: func(ep *Endpoint) *Endpoint {
 				ep.TLS.HostnameMatch = nil
 				return ep
+			}},
+			{name: "STARTTLS mismatch", raised: true, edit: func(ep *Endpoint) *Endpoint {
+				ep.TLS.HostnameMatch = boolPtr(false)
+				return startTLSEndpoint(ep)
 			}},
 		},
 		"weak-key": {
@@ -229,7 +361,28 @@ func TestRules(t *testing.T) {
 				return ep
 			}},
 		},
+		"missing-hsts": {
+			{name: "no header", raised: true, edit: func(ep *Endpoint) *Endpoint { return https(ep, -2) }},
+			{name: "179 days", raised: true,
+				detail: "Strict-Transport-Security max-age=15551999 (179 days) is under 15552000 (180 days)",
+				edit:   func(ep *Endpoint) *Endpoint { return https(ep, 15551999) }},
+			{name: "max-age=0", raised: true, edit: func(ep *Endpoint) *Endpoint { return https(ep, 0) }},
+			{name: "invalid header", raised: true, edit: func(ep *Endpoint) *Endpoint { return https(ep, -1) }},
+			{name: "180 days", edit: func(ep *Endpoint) *Endpoint { return https(ep, 15552000) }},
+			{name: "180 days under mozilla-intermediate", raised: true, config: usePolicy("mozilla-intermediate"),
+				edit: func(ep *Endpoint) *Endpoint { return https(ep, 15552000) }},
+			{name: "two years under mozilla-intermediate", config: usePolicy("mozilla-intermediate"),
+				edit: func(ep *Endpoint) *Endpoint { return https(ep, 63072000) }},
+			{name: "TLS without an HTTP answer", edit: func(ep *Endpoint) *Endpoint { return ep }},
+			{name: "STARTTLS with an HTTP answer", edit: func(ep *Endpoint) *Endpoint {
+				return startTLSEndpoint(https(ep, -2))
+			}},
+			{name: "plaintext HTTP", edit: func(*Endpoint) *Endpoint {
+				return &Endpoint{Port: 80, State: StateOpen, Transport: TransportPlaintext, Protocol: "http", HTTP: &HTTP{Status: 200}}
+			}},
+		},
 	}
+	maps.Copy(cases, policyRuleCases())
 
 	for _, rule := range Rules {
 		cs := cases[rule.ID]
@@ -257,8 +410,15 @@ func TestRules(t *testing.T) {
 				case !c.raised && got != nil:
 					t.Errorf("raised: %+v", *got)
 				case got != nil:
-					if got.Severity != rule.Severity || got.Title != rule.Title || got.Detail == "" {
-						t.Errorf("finding %+v does not match its rule", *got)
+					sev := rule.Severity
+					if c.severity != SeverityNone {
+						sev = c.severity
+					}
+					if got.Severity != sev || got.Title != rule.Title || got.Detail == "" {
+						t.Errorf("finding %+v does not match its rule (severity %s)", *got, sev)
+					}
+					if c.detail != "" && got.Detail != c.detail {
+						t.Errorf("detail %q\nwant   %q", got.Detail, c.detail)
 					}
 				}
 			})
