@@ -27,7 +27,7 @@ type TableOptions struct {
 	Width int
 }
 
-var tableHeader = []string{"HOST", "PORT", "SERVICE", "TRANSPORT", "VERSION", "CIPHER", "CERTIFICATE", "EXPIRES", "FINDINGS"}
+var tableHeader = []string{"HOST", "PORT", "SERVICE", "TRANSPORT", "VERSION", "CIPHER", "CERTIFICATE", "EXPIRES", "GRADE", "FINDINGS"}
 
 // cellNoteMax is how many characters of an error or banner the CIPHER
 // column shows.
@@ -86,7 +86,7 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 }
 
 // findingsCol is the index of FINDINGS in tableHeader.
-const findingsCol = 8
+const findingsCol = 9
 
 // tableRow returns the cells of one endpoint, sanitized and uncoloured.
 func tableRow(r *Report, ep *Endpoint) []string {
@@ -99,12 +99,14 @@ func tableRow(r *Report, ep *Endpoint) []string {
 		"", // CIPHER
 		"", // CERTIFICATE
 		"", // EXPIRES
+		"", // GRADE
 		findingsCell(ep.Findings),
 	}
 	switch {
 	case ep.TLS != nil:
 		row[4] = sanitize(ep.TLS.Version)
 		row[5] = sanitize(ep.TLS.Cipher)
+		row[8] = sanitize(ep.TLS.Grade)
 		if len(ep.TLS.Chain) > 0 {
 			row[6] = certificateCell(ep.TLS.Chain)
 			row[7] = expiresCell(&ep.TLS.Chain[0], r.StartedAt)
