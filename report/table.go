@@ -137,10 +137,14 @@ func transportCell(ep *Endpoint) string {
 	}
 	switch ep.Transport {
 	case TransportPlaintext:
+		cell := "plaintext"
 		if ep.Protocol != "" {
-			return "plaintext/" + sanitize(ep.Protocol)
+			cell += "/" + sanitize(ep.Protocol)
 		}
-		return "plaintext"
+		if ep.StartTLS != "" {
+			cell += "+starttls"
+		}
+		return cell
 	case "":
 		return "open"
 	}

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -44,7 +46,7 @@ func (e *Estate) Listeners() []Listener {
 		{e.Code42, "4283", "Code42 legacy port, accepts and stays silent"},
 		{e.Sesam, "11443", "SEP sesam HTTPS, internal-CA certificate expiring in 20 days, no HSTS"},
 		{e.Sesam, "11000", "SEP sesam plaintext HTTP"},
-		{e.Sesam, "11001", "SEP sesam plaintext FTP greeting"},
+		{e.Sesam, "11001", "SEP sesam plaintext FTP, offers AUTH TLS but does not require it"},
 	}
 }
 
@@ -121,7 +123,8 @@ func startAt(code42, sesam string, now time.Time) (_ *Estate, err error) {
 	if err := e.serveHTTP(sesam, 11000, page, nil); err != nil {
 		return nil, err
 	}
-	if err := e.serveRaw(sesam, 11001, greet("220 SEP sesam STPD FTP server ready\r\n")); err != nil {
+	ftpTLS := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{sesamCert.TLSCertificate(ca)}}
+	if err := e.serveRaw(sesam, 11001, ftpServer(ftpTLS)); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -226,3 +229,43 @@ func (e *Estate) Close() {
 }
 
 func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// ftpServer greets like SEP sesam's FTP interface, answers FEAT, and
+// upgrades on AUTH TLS without requiring it. It never accepts a login.
+func ftpServer(cfg *tls.Config) func(net.Conn) {
+	return func(c net.Conn) {
+		if _, err := io.WriteString(c, "220 SEP sesam STPD FTP server ready\r\n"); err != nil {
+			return
+		}
+		r := bufio.NewReader(io.LimitReader(c, 1<<16))
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			cmd := strings.ToUpper(strings.TrimSpace(line))
+			switch {
+			case cmd == "FEAT":
+				_, err = io.WriteString(c, "211-Features:\r\n AUTH TLS\r\n PBSZ\r\n PROT\r\n211 End\r\n")
+			case cmd == "AUTH TLS":
+				if _, err = io.WriteString(c, "234 Proceed with negotiation.\r\n"); err == nil {
+					tc := tls.Server(c, cfg)
+					if tc.Handshake() == nil {
+						_, _ = io.Copy(io.Discard, io.LimitReader(tc, 4096))
+					}
+				}
+				return
+			case cmd == "QUIT":
+				_, _ = io.WriteString(c, "221 Goodbye.\r\n")
+				return
+			case strings.HasPrefix(cmd, "USER"), strings.HasPrefix(cmd, "PASS"):
+				_, err = io.WriteString(c, "530 Login incorrect.\r\n")
+			default:
+				_, err = io.WriteString(c, "502 Command not implemented.\r\n")
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
+}
