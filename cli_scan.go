@@ -34,6 +34,8 @@ func scanFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-color", Usage: "no colour in the table (NO_COLOR in the environment does the same)"},
 		&cli.StringFlag{Name: "fail-on", Value: "none", Usage: "exit 1 when a finding is at or above `SEVERITY`: none, info, low, medium, high, critical"},
 		&cli.BoolFlag{Name: "show-closed", Usage: "list closed and filtered ports too (always counted in the summary)"},
+		&cli.BoolFlag{Name: "ciphers", Usage: "enumerate every accepted cipher suite per version (more connections)"},
+		&cli.BoolFlag{Name: "discovery-only", Usage: "one handshake per TLS endpoint: skip the accepted-version, weak-cipher, HTTP and FTP checks"},
 		&cli.StringFlag{Name: "policy", Value: "default", Usage: "hold endpoints to the policy `NAME`: default, mozilla-intermediate or mozilla-modern (tlsweep policies lists their rules)"},
 	)
 }
@@ -133,6 +135,13 @@ func parseScanOptions(c *cli.Context) (*scanOptions, error) {
 		return nil, usageErr(err)
 	}
 	o.endpointTimeout = 4 * o.timeout
+	if c.Bool("ciphers") {
+		// Full enumeration makes a connection per accepted suite.
+		o.endpointTimeout = 30 * o.timeout
+	}
+	if c.Bool("ciphers") && c.Bool("discovery-only") {
+		return nil, usageErr(errors.New("--ciphers and --discovery-only contradict each other: choose one"))
+	}
 	if s := c.String("endpoint-timeout"); s != "" {
 		if o.endpointTimeout, err = parseDuration("--endpoint-timeout", s); err != nil {
 			return nil, usageErr(err)
@@ -223,15 +232,10 @@ func runScan(c *cli.Context, o *scanOptions, set *scanner.TargetSet, tokens []st
 	cfg := scanner.Config{
 		ConnectTimeout:  o.timeout,
 		EndpointTimeout: o.endpointTimeout,
-		Probes: []probes.Probe{
-			tlsProbe,
-			probes.NewPlaintext(probes.PlaintextConfig{Timeout: o.timeout, UserAgent: "tlsweep/" + version}),
-			probes.NewHTTP(probes.HTTPConfig{Timeout: o.timeout, UserAgent: "tlsweep/" + version}),
-			probes.NewFTP(probes.FTPConfig{Timeout: o.timeout}, tlsProbe),
-		},
-		Rules:      report.RuleConfig{ExpiryWarn: time.Duration(c.Int("expiry-warn")) * 24 * time.Hour, Policy: o.policy},
-		SNI:        c.String("sni"),
-		ShowClosed: c.Bool("show-closed"),
+		Probes:          buildProbes(c, o, tlsProbe),
+		Rules:           report.RuleConfig{ExpiryWarn: time.Duration(c.Int("expiry-warn")) * 24 * time.Hour, Policy: o.policy},
+		SNI:             c.String("sni"),
+		ShowClosed:      c.Bool("show-closed"),
 	}
 	o.sweep.apply(&cfg)
 
@@ -277,6 +281,24 @@ func runScan(c *cli.Context, o *scanOptions, set *scanner.TargetSet, tokens []st
 		return &exitError{exitFindings, fmt.Errorf("findings at or above %s", o.failOn)}
 	}
 	return nil
+}
+
+// buildProbes lists the probes every open endpoint goes through, in order:
+// the TLS handshake (which also tells plaintext from TLS), then, unless
+// --discovery-only, accepted versions and weak suites, plaintext
+// identification, HTTP(S) and FTP AUTH TLS.
+func buildProbes(c *cli.Context, o *scanOptions, tlsProbe *probes.TLS) []probes.Probe {
+	plain := probes.NewPlaintext(probes.PlaintextConfig{Timeout: o.timeout, UserAgent: "tlsweep/" + version})
+	if c.Bool("discovery-only") {
+		return []probes.Probe{tlsProbe, plain}
+	}
+	return []probes.Probe{
+		tlsProbe,
+		probes.NewVersions(probes.VersionsConfig{Timeout: o.timeout, Full: c.Bool("ciphers")}),
+		plain,
+		probes.NewHTTP(probes.HTTPConfig{Timeout: o.timeout, UserAgent: "tlsweep/" + version}),
+		probes.NewFTP(probes.FTPConfig{Timeout: o.timeout}, tlsProbe),
+	}
 }
 
 // output is stdout, or a temporary file renamed over -o only once complete,

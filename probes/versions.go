@@ -1,0 +1,363 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tlsweep/tlsweep/report"
+)
+
+// VersionsConfig configures the version and cipher-suite scan.
+type VersionsConfig struct {
+	// Timeout bounds each connection (connect, hello, reply); it never
+	// runs past the context's deadline. Default 5s.
+	Timeout time.Duration
+	// Full (--ciphers) enumerates every accepted suite of every accepted
+	// version, in the server's preference order; otherwise only the weak
+	// suites are looked for.
+	Full bool
+	// MaxConnections caps the connections one endpoint gets: 0 means
+	// DefaultQuickConnections, or DefaultFullConnections with Full. The
+	// version hellos (at most six) always run; suite checks stop at the
+	// cap, and the result says Capped.
+	MaxConnections int
+}
+
+// Connection caps per endpoint.
+const (
+	DefaultQuickConnections = 24
+	DefaultFullConnections  = 512
+)
+
+// versionHellos is the most connections the version hellos take: TLS 1.3
+// down to SSL 3.0, and SSL 2.0.
+const versionHellos = 6
+
+// Versions finds every protocol version a TLS endpoint accepts (SSL 2.0 to
+// TLS 1.3) and the cipher suites it accepts, from hand-built hellos: each
+// check is one fresh connection, one ClientHello, one reply read, closed.
+//
+// Quick mode costs about ten connections: one hello per version (a TLS 1.2
+// hello answered at TLS 1.0 also settles TLS 1.1 and 1.0), then per accepted
+// version before TLS 1.3 one hello offering only the weak suites, repeated
+// without each suite the server picks (elimination) until it refuses.
+// Full mode eliminates over every suite valid at each accepted version.
+type Versions struct {
+	cfg VersionsConfig
+
+	mu    sync.Mutex
+	stats VersionsStats
+}
+
+// VersionsResult is what the scan found on one endpoint.
+type VersionsResult struct {
+	// Versions are the accepted versions' report names, oldest first.
+	Versions []string
+	// Ciphers are the accepted suites found, oldest version first and in
+	// the order the server chose them within a version.
+	Ciphers []report.AcceptedCipher
+	// Highest is the newest accepted version (wire value, 0 if none);
+	// HighestSuite names the suite its hello got.
+	Highest      uint16
+	HighestSuite string
+	// Connections counts the connections made (dials attempted).
+	Connections int
+	// Capped is true when suite checks stopped at MaxConnections.
+	Capped   bool
+	Duration time.Duration
+}
+
+// VersionsStats sums the scan's cost over every endpoint it ran on.
+type VersionsStats struct {
+	Endpoints      int
+	Connections    int
+	MaxPerEndpoint int
+	// Capped counts endpoints whose suite checks stopped at the cap.
+	Capped   int
+	Duration time.Duration
+}
+
+// NewVersions builds the probe.
+func NewVersions(cfg VersionsConfig) *Versions {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultQuickConnections
+		if cfg.Full {
+			cfg.MaxConnections = DefaultFullConnections
+		}
+	}
+	cfg.MaxConnections = max(cfg.MaxConnections, versionHellos)
+	return &Versions{cfg: cfg}
+}
+
+// Name implements Probe.
+func (*Versions) Name() string { return "versions" }
+
+// Stats returns the totals so far (safe while the sweep runs).
+func (p *Versions) Stats() VersionsStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+// Probe implements Probe. It runs after the TLS probe, on endpoints that
+// speak TLS, and fills ep.TLS.Versions and ep.TLS.Ciphers. When the TLS
+// probe's own handshake failed (an SSL 3.0-only server, say) but some
+// version is accepted, it creates ep.TLS without a chain and clears the
+// handshake error.
+func (p *Versions) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint) error {
+	if ep.State != report.StateOpen || ep.Transport != report.TransportTLS {
+		return nil
+	}
+	res, err := p.Enumerate(ctx, d, t)
+	p.mu.Lock()
+	p.stats.Endpoints++
+	p.stats.Connections += res.Connections
+	p.stats.MaxPerEndpoint = max(p.stats.MaxPerEndpoint, res.Connections)
+	p.stats.Duration += res.Duration
+	if res.Capped {
+		p.stats.Capped++
+	}
+	p.mu.Unlock()
+	applyVersions(res, t, ep)
+	if err != nil {
+		return fmt.Errorf("version scan: %w", err)
+	}
+	return nil
+}
+
+func applyVersions(res *VersionsResult, t Target, ep *report.Endpoint) {
+	if ep.TLS == nil {
+		if len(res.Versions) == 0 {
+			return
+		}
+		ep.TLS = &report.TLS{Version: versionName(res.Highest), Cipher: res.HighestSuite,
+			SNI: t.SNI, Chain: []report.Certificate{}}
+		if strings.HasPrefix(ep.Error, "tls handshake") {
+			ep.Error = ""
+		}
+	}
+	names := slices.Clone(res.Versions)
+	// The TLS probe's handshake proved its version, whatever the hellos saw.
+	if _, ok := report.VersionByName(ep.TLS.Version); ok && !slices.Contains(names, ep.TLS.Version) {
+		names = append(names, ep.TLS.Version)
+	}
+	var out []string
+	for _, v := range report.Versions {
+		if slices.Contains(names, v.Name) {
+			out = append(out, v.Name)
+		}
+	}
+	ep.TLS.Versions = out
+	ep.TLS.Ciphers = res.Ciphers
+}
+
+func versionName(v uint16) string {
+	if rv, ok := report.VersionByID(v); ok {
+		return rv.Name
+	}
+	return fmt.Sprintf("0x%04X", v)
+}
+
+// errStopped is what a check returns once the scan has stopped.
+var errStopped = errors.New("scan stopped")
+
+// session is one endpoint's scan: the connections it made and why it stopped.
+type session struct {
+	ctx     context.Context
+	d       Dialer
+	t       Target
+	timeout time.Duration
+	max     int
+	conns   int
+	capped  bool
+	err     error // the context ended or a connect failed
+}
+
+func (s *session) stopped() bool { return s.capped || s.err != nil }
+
+// exchange sends hello on a fresh connection and reads the reply.
+func (s *session) exchange(hello []byte) (ServerReply, error) {
+	if s.stopped() {
+		return ServerReply{}, errStopped
+	}
+	if s.conns >= s.max {
+		s.capped = true
+		return ServerReply{}, errStopped
+	}
+	if err := s.ctxDone(); err != nil {
+		s.err = err
+		return ServerReply{}, err
+	}
+	deadline := time.Now().Add(s.timeout)
+	if dl, ok := s.ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	cctx, cancel := context.WithDeadline(s.ctx, deadline)
+	defer cancel()
+	s.conns++
+	conn, err := s.d.DialContext(cctx, "tcp", s.t.Addr())
+	if err != nil {
+		s.err = fmt.Errorf("connect: %w", err)
+		if cerr := s.ctxDone(); cerr != nil {
+			s.err = cerr
+		}
+		return ServerReply{}, s.err
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(cctx, func() { _ = conn.Close() })
+	defer stop()
+	rc := newRecordConn(conn, deadline, 0)
+	if _, err := rc.Write(hello); err != nil {
+		return ServerReply{}, err
+	}
+	r, err := ReadServerReply(rc, 0)
+	if err != nil {
+		s.err = s.ctxDone()
+	}
+	return r, err
+}
+
+// ctxDone is the context's error, or DeadlineExceeded once its deadline
+// has passed (a connection deadline can fire before the context's timer).
+func (s *session) ctxDone() error {
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := s.ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// scan holds what the version hellos learned.
+type scan struct {
+	*session
+	accepted, refused map[uint16]bool
+	seeds             map[uint16]*pick // per accepted version: the hello that showed it
+	sslv2             []uint32
+}
+
+// Enumerate runs the scan on t and returns what it found. The result is
+// never nil; err says why it stopped early (the context ended, a connect
+// failed), and the result then holds what was found before.
+func (p *Versions) Enumerate(ctx context.Context, d Dialer, t Target) (*VersionsResult, error) {
+	start := time.Now()
+	sc := &scan{
+		session:  &session{ctx: ctx, d: d, t: t, timeout: p.cfg.Timeout, max: p.cfg.MaxConnections},
+		accepted: map[uint16]bool{}, refused: map[uint16]bool{}, seeds: map[uint16]*pick{},
+	}
+	sc.versions()
+	perVersion := sc.suites(p.cfg.Full)
+
+	res := &VersionsResult{Connections: sc.conns, Capped: sc.capped}
+	for _, rv := range report.Versions {
+		if !sc.accepted[rv.ID] {
+			continue
+		}
+		res.Versions = append(res.Versions, rv.Name)
+		res.Highest = rv.ID
+		if rv.ID == verSSL2 {
+			res.Ciphers = append(res.Ciphers, sslv2Ciphers(sc.sslv2)...)
+			if c := sslv2Ciphers(sc.sslv2); len(c) > 0 {
+				res.HighestSuite = c[0].Name
+			}
+			continue
+		}
+		if sd := sc.seeds[rv.ID]; sd != nil {
+			res.HighestSuite = suiteName(sd.suite)
+		}
+		for _, id := range perVersion[rv.ID] {
+			res.Ciphers = append(res.Ciphers, acceptedCipher(rv.ID, id))
+		}
+	}
+	res.Duration = time.Since(start)
+	return res, sc.err
+}
+
+// versions sends one hello per version, newest first, skipping versions
+// an earlier answer settled.
+func (sc *scan) versions() {
+	lists := suitesByVersion()
+	for _, v := range []uint16{verTLS13, verTLS12, verTLS11, verTLS10, verSSL3} {
+		if sc.accepted[v] || sc.refused[v] {
+			continue
+		}
+		win := lists[v].broad
+		r, err := sc.exchange(BuildClientHello(HelloSpec{Version: v, Suites: win, SNI: sc.t.SNI}))
+		if sc.stopped() {
+			return
+		}
+		if err != nil || !sc.note(v, win, r) {
+			sc.refused[v] = true
+		}
+	}
+	r, err := sc.exchange(BuildSSLv2ClientHello(nil))
+	if err == nil && r.Kind == ReplySSLv2ServerHello {
+		for _, sp := range r.SSLv2Suites {
+			if slices.Contains(DefaultSSLv2Suites, sp) {
+				sc.sslv2 = append(sc.sslv2, sp)
+			}
+		}
+		sc.accepted[verSSL2] = len(sc.sslv2) > 0
+	}
+}
+
+// note records the ServerHello a hello at version v offering win got. A
+// ServerHello at v accepts v. One at an older version w (with a suite
+// valid there) accepts w and refuses every version above w up to v: the
+// server picks the newest version it has. Anything else returns false.
+func (sc *scan) note(v uint16, win []uint16, r ServerReply) bool {
+	if (r.Kind != ReplyServerHello && r.Kind != ReplyHelloRetry) || !slices.Contains(win, r.Suite) {
+		return false
+	}
+	w := r.Version
+	switch {
+	case w == v:
+		sc.accepted[v] = true
+		sc.seeds[v] = &pick{window: win, suite: r.Suite}
+		return true
+	case r.Kind == ReplyServerHello && w >= verSSL3 && w < v && validAt(w, r.Suite):
+		sc.accepted[w] = true
+		if sc.seeds[w] == nil {
+			valid := slices.DeleteFunc(slices.Clone(win), func(id uint16) bool { return !validAt(w, id) })
+			sc.seeds[w] = &pick{window: valid, suite: r.Suite}
+		}
+		for u := w + 1; u <= v; u++ {
+			sc.refused[u] = true
+		}
+		return true
+	}
+	return false
+}
+
+// suites runs the suite checks: with full, an elimination over every
+// suite of every accepted version in preference order; otherwise over the
+// weak suites of each accepted version before TLS 1.3.
+func (sc *scan) suites(full bool) map[uint16][]uint16 {
+	lists := suitesByVersion()
+	out := map[uint16][]uint16{}
+	for _, v := range []uint16{verTLS13, verTLS12, verTLS11, verTLS10, verSSL3} {
+		if !sc.accepted[v] || sc.stopped() {
+			continue
+		}
+		switch {
+		case full:
+			out[v] = sc.eliminate(v, lists[v].all, sc.seeds[v], true)
+		case v != verTLS13:
+			seed := sc.seeds[v]
+			if seed != nil && !isWeak(seed.suite) {
+				seed = nil
+			}
+			out[v] = sc.eliminate(v, lists[v].weak, seed, false)
+		}
+	}
+	return out
+}
