@@ -29,7 +29,7 @@ func scanFlags() []cli.Flag {
 		&cli.StringFlag{Name: "sni", Usage: "server `NAME` to send to every target and check certificates against"},
 		&cli.StringFlag{Name: "ca-file", Usage: "PEM `FILE` of extra trusted CAs (an internal CA), added to the system roots"},
 		&cli.IntFlag{Name: "expiry-warn", Value: 30, Usage: "raise expiring-certificate under this many `DAYS`"},
-		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "table", Usage: "output `FORMAT`: table, json, jsonl"},
+		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "table", Usage: "output `FORMAT`: table, json, jsonl, csv, markdown, html"},
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (atomically) instead of stdout"},
 		&cli.BoolFlag{Name: "no-color", Usage: "no colour in the table (NO_COLOR in the environment does the same)"},
 		&cli.StringFlag{Name: "fail-on", Value: "none", Usage: "exit 1 when a finding is at or above `SEVERITY`: none, info, low, medium, high, critical"},
