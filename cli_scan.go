@@ -69,6 +69,9 @@ func scanCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if c.Int("max-hosts") < 1 {
+				return usageErr(errors.New("--max-hosts must be at least 1"))
+			}
 			var excludes []string
 			for _, e := range c.StringSlice("exclude") {
 				excludes = append(excludes, splitList(e)...)
@@ -146,6 +149,9 @@ func parseScanOptions(c *cli.Context) (*scanOptions, error) {
 		if o.endpointTimeout, err = parseDuration("--endpoint-timeout", s); err != nil {
 			return nil, usageErr(err)
 		}
+		if o.endpointTimeout < o.timeout {
+			return nil, usageErr(fmt.Errorf("--endpoint-timeout %s is shorter than --timeout %s: every wait would be cut short", o.endpointTimeout, o.timeout))
+		}
 	}
 	if err := checkFormat(o.format); err != nil {
 		return nil, usageErr(err)
@@ -163,6 +169,9 @@ func parseScanOptions(c *cli.Context) (*scanOptions, error) {
 	if c.Int("expiry-warn") < 0 {
 		return nil, usageErr(errors.New("--expiry-warn must be 0 or more days"))
 	}
+	if c.Int("expiry-warn") > 36500 {
+		return nil, usageErr(errors.New("--expiry-warn must be at most 36500 days"))
+	}
 	if o.roots, err = loadRoots(c.String("ca-file")); err != nil {
 		return nil, usageErr(err)
 	}
@@ -175,6 +184,10 @@ func parseScanOptions(c *cli.Context) (*scanOptions, error) {
 	return o, nil
 }
 
+// maxTimeout caps --timeout and --endpoint-timeout: longer is a mistake,
+// and a multiple of a huge value would overflow.
+const maxTimeout = 24 * time.Hour
+
 // parseDuration accepts Go durations (3s, 500ms) and plain seconds (2, 0.5).
 func parseDuration(flag, s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
@@ -183,10 +196,16 @@ func parseDuration(flag, s string) (time.Duration, error) {
 		if ferr != nil {
 			return 0, fmt.Errorf("%s %q is not a duration: use e.g. 3s, 500ms or 2", flag, s)
 		}
+		if f > maxTimeout.Seconds() {
+			return 0, fmt.Errorf("%s must be at most %s", flag, maxTimeout)
+		}
 		d = time.Duration(f * float64(time.Second))
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("%s must be positive", flag)
+	}
+	if d > maxTimeout {
+		return 0, fmt.Errorf("%s must be at most %s", flag, maxTimeout)
 	}
 	return d, nil
 }
@@ -296,7 +315,7 @@ func buildProbes(c *cli.Context, o *scanOptions, tlsProbe *probes.TLS) []probes.
 		tlsProbe,
 		probes.NewVersions(probes.VersionsConfig{Timeout: o.timeout, Full: c.Bool("ciphers")}),
 		plain,
-		probes.NewHTTP(probes.HTTPConfig{Timeout: o.timeout, UserAgent: "tlsweep/" + version}),
+		probes.NewHTTP(probes.HTTPConfig{Timeout: o.timeout, UserAgent: "tlsweep/" + version, NotHTTP: scanner.NotHTTP}),
 		probes.NewFTP(probes.FTPConfig{Timeout: o.timeout}, tlsProbe),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 func sweepFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 1024, Usage: "connection attempts in flight (raise for large subnets with firewalled hosts)"},
-		&cli.IntFlag{Name: "probe-concurrency", Value: 64, Usage: "open endpoints examined (handshakes, probes) at once"},
+		&cli.IntFlag{Name: "probe-concurrency", Value: 256, Usage: "open endpoints examined (handshakes, probes) at once"},
 		&cli.IntFlag{Name: "host-concurrency", Value: 8, Usage: "simultaneous connections to one address"},
 		&cli.Float64Flag{Name: "rate", Usage: "cap new connection attempts per second (default: no cap)"},
 		&cli.StringFlag{Name: "shard", Usage: "scan slice `K/N` of the probe space (N machines each take one K)"},
@@ -48,7 +49,7 @@ func parseSweepOptions(c *cli.Context) (sweepOptions, error) {
 		return o, errors.New("--probe-concurrency must be at least 1")
 	case o.hostConcurrency < 1:
 		return o, errors.New("--host-concurrency must be at least 1")
-	case o.rate < 0:
+	case !(o.rate >= 0) || math.IsInf(o.rate, 1):
 		return o, errors.New("--rate must be positive (or 0 for no cap)")
 	}
 	if s := c.String("shard"); s != "" {

@@ -25,6 +25,10 @@ type HTTPConfig struct {
 	Timeout time.Duration
 	// UserAgent is sent with the request; default "tlsweep".
 	UserAgent string
+	// NotHTTP, when set, names TLS ports known to carry another protocol
+	// (Code42's 4287/4288): they get no HTTPS request, which such a service
+	// would leave unanswered until the timeout.
+	NotHTTP func(port uint16) bool
 }
 
 // HTTP sends one GET / to an endpoint that speaks HTTP: over TLS when the
@@ -60,6 +64,9 @@ func (p *HTTP) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoin
 	secure := ep.Transport == report.TransportTLS && ep.TLS != nil && ep.StartTLS == ""
 	plain := ep.Transport == report.TransportPlaintext && ep.Protocol == ProtoHTTP
 	if ep.State != report.StateOpen || (!secure && !plain) {
+		return nil
+	}
+	if secure && p.cfg.NotHTTP != nil && p.cfg.NotHTTP(t.Port) {
 		return nil
 	}
 	scheme := "http"

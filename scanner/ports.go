@@ -15,6 +15,8 @@ type PortInfo struct {
 	// for legacy and plaintext listeners that should be switched off.
 	Expect string
 	Note   string
+	// NotHTTP is set for TLS ports that carry another application protocol.
+	NotHTTP bool
 }
 
 // Profile is a named set of ports.
@@ -25,16 +27,16 @@ type Profile struct {
 }
 
 var code42Ports = []PortInfo{
-	{4287, "code42-client", "tls", "Code42 client-to-server, TLS 1.2"},
-	{4288, "code42-server", "tls", "Code42 server-to-server, TLS 1.2"},
-	{4282, "code42-legacy-client", "closed", "Code42 legacy custom protocol (TLS port minus 5), versions 5.3 and earlier"},
-	{4283, "code42-legacy-server", "closed", "Code42 legacy custom protocol (TLS port minus 5), versions 5.3 and earlier"},
+	{4287, "code42-client", "tls", "Code42 client-to-server, TLS 1.2", true},
+	{4288, "code42-server", "tls", "Code42 server-to-server, TLS 1.2", true},
+	{4282, "code42-legacy-client", "closed", "Code42 legacy custom protocol (TLS port minus 5), versions 5.3 and earlier", true},
+	{4283, "code42-legacy-server", "closed", "Code42 legacy custom protocol (TLS port minus 5), versions 5.3 and earlier", true},
 }
 
 var sesamPorts = []PortInfo{
-	{11443, "sesam-https", "tls", "SEP sesam HTTPS (STPD); refuse TLS 1.0/1.1, SSL 3, 3DES, DES"},
-	{11000, "sesam-http", "closed", "SEP sesam plaintext HTTP; switch off (comment out STPD_HTTP_PORT)"},
-	{11001, "sesam-ftp", "closed", "SEP sesam plaintext FTP; switch off (comment out STPD_PORT)"},
+	{11443, "sesam-https", "tls", "SEP sesam HTTPS (STPD); refuse TLS 1.0/1.1, SSL 3, 3DES, DES", false},
+	{11000, "sesam-http", "closed", "SEP sesam plaintext HTTP; switch off (comment out STPD_HTTP_PORT)", false},
+	{11001, "sesam-ftp", "closed", "SEP sesam plaintext FTP; switch off (comment out STPD_PORT)", false},
 }
 
 // Profiles lists the named port sets -p accepts, the default first.
@@ -61,10 +63,28 @@ func ServiceName(port int) string {
 	return wellKnown[port]
 }
 
+// NotHTTP reports whether port is a profile port known to carry a protocol
+// other than HTTP (Code42's), so an HTTPS request there would only wait.
+func NotHTTP(port uint16) bool {
+	for _, p := range Profiles[0].Ports {
+		if p.Port == int(port) {
+			return p.NotHTTP
+		}
+	}
+	return false
+}
+
 // ParsePorts reads a -p value: profiles, ports and ranges separated by
 // commas, e.g. "code42,8443,9000-9010". The result is sorted and unique.
 func ParsePorts(spec string) ([]int, error) {
 	var out []int
+	var seen [65536]bool // each port once, however often ranges repeat it
+	add := func(p int) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
 	for _, tok := range strings.Split(spec, ",") {
 		tok = strings.TrimSpace(tok)
 		if tok == "" {
@@ -72,7 +92,7 @@ func ParsePorts(spec string) ([]int, error) {
 		}
 		if p := profileByName(tok); p != nil {
 			for _, pi := range p.Ports {
-				out = append(out, pi.Port)
+				add(pi.Port)
 			}
 			continue
 		}
@@ -91,14 +111,14 @@ func ParsePorts(spec string) ([]int, error) {
 			}
 		}
 		for p := a; p <= b; p++ {
-			out = append(out, p)
+			add(p)
 		}
 	}
 	if len(out) == 0 {
 		return nil, &PortError{Token: spec, Reason: "no ports given"}
 	}
 	slices.Sort(out)
-	return slices.Compact(out), nil
+	return out, nil
 }
 
 func profileByName(name string) *Profile {

@@ -61,6 +61,9 @@ func TestProfilesInvariants(t *testing.T) {
 	if len(seen) != len(Profiles[0].Ports) {
 		t.Errorf("backup has %d ports, vendor profiles %d", len(Profiles[0].Ports), len(seen))
 	}
+	if !NotHTTP(4287) || !NotHTTP(4288) || NotHTTP(11443) || NotHTTP(8443) {
+		t.Error("NotHTTP: Code42 ports carry their own protocol; sesam HTTPS and unknown ports may be HTTP")
+	}
 	// The Code42 legacy ports are the TLS ports minus 5.
 	if ServiceName(4287-5) != "code42-legacy-client" || ServiceName(4288-5) != "code42-legacy-server" {
 		t.Error("legacy ports are not TLS ports minus 5")

@@ -26,7 +26,7 @@ import (
 type Config struct {
 	// Concurrency caps connection attempts in flight (default 1024).
 	Concurrency int
-	// ProbeConcurrency caps open endpoints examined at once (default 64).
+	// ProbeConcurrency caps open endpoints examined at once (default 256).
 	ProbeConcurrency int
 	// HostConcurrency caps simultaneous connections to one address
 	// (default 8; the connect and all probes of an endpoint count as one).
@@ -73,7 +73,7 @@ func (c *Config) defaults() {
 		c.Concurrency = 1024
 	}
 	if c.ProbeConcurrency <= 0 {
-		c.ProbeConcurrency = 64
+		c.ProbeConcurrency = 256
 	}
 	if c.HostConcurrency <= 0 {
 		c.HostConcurrency = 8
@@ -107,6 +107,9 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	r := &report.Report{Schema: report.Schema, StartedAt: cfg.Now().UTC(), Endpoints: []report.Endpoint{}}
 	ord := newOrder(set.Len(), cfg.Shard)
 	cfg.Progress.Total.Store(ord.count)
+	// No more examiners (and channel slots) than probes: a huge
+	// --probe-concurrency must not allocate for work that does not exist.
+	examinersN := int(min(uint64(cfg.ProbeConcurrency), max(ord.count, 1)))
 
 	conn := defaultConnector()
 	probeDialer := cfg.Dialer
@@ -118,7 +121,7 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	hosts := newHostLimiter(cfg.HostConcurrency)
 	pace := newPacer(cfg.Rate)
 
-	results := make(chan *report.Endpoint, cfg.ProbeConcurrency)
+	results := make(chan *report.Endpoint, examinersN)
 	var sinkErr error
 	collected := make(chan struct{})
 	go func() {
@@ -134,7 +137,7 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 
 	var quiet struct{ closed, filtered atomic.Int64 }
 	var next atomic.Uint64
-	opened := make(chan openPort, cfg.ProbeConcurrency)
+	opened := make(chan openPort, examinersN)
 
 	var connectors errgroup.Group
 	for range min(uint64(cfg.Concurrency), max(ord.count, 1)) {
@@ -175,7 +178,7 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 		})
 	}
 	var examiners errgroup.Group
-	for range cfg.ProbeConcurrency {
+	for range examinersN {
 		examiners.Go(func() error {
 			for op := range opened {
 				ep, ok := examine(ctx, &cfg, probeDialer, op)
@@ -254,8 +257,12 @@ func SortEndpoints(eps []report.Endpoint) {
 // examine runs every probe on one open port under the endpoint deadline.
 // ok is false when the sweep was interrupted before the endpoint finished.
 func examine(ctx context.Context, cfg *Config, base probes.Dialer, op openPort) (*report.Endpoint, bool) {
-	ectx, cancel := context.WithTimeout(ctx, cfg.EndpointTimeout)
+	deadline := time.Now().Add(cfg.EndpointTimeout)
+	ectx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
+	// A probe can see the deadline pass (its connection's deadline fires)
+	// a moment before ectx's timer does: go by the clock as well.
+	expired := func() bool { return ectx.Err() != nil || !time.Now().Before(deadline) }
 	p := op.p
 	t := probes.Target{Host: p.Name(), IP: p.IP, Port: uint16(p.Port), SNI: cfg.SNI}
 	if t.SNI == "" {
@@ -269,14 +276,14 @@ func examine(ctx context.Context, cfg *Config, base probes.Dialer, op openPort) 
 		if err := runProbe(ectx, pr, d, t, ep); err != nil {
 			ep.Error = err.Error()
 		}
-		if ectx.Err() != nil {
+		if expired() {
 			break
 		}
 	}
 	if ctx.Err() != nil {
 		return nil, false
 	}
-	if ectx.Err() != nil {
+	if expired() {
 		ep.Error = fmt.Sprintf("endpoint timed out after %s (--endpoint-timeout)", cfg.EndpointTimeout)
 	}
 	if ep.Transport == "" {
