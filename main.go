@@ -26,6 +26,8 @@ const (
 	exitFindings = 1
 	exitUsage    = 2
 	exitFailed   = 3
+	// exitInterrupted is the shell's code for a second Ctrl-C (128+SIGINT).
+	exitInterrupted = 130
 )
 
 // exitError carries an exit code through urfave/cli.
@@ -46,10 +48,30 @@ func main() {
 
 // run is main without the exit, so tests can call it.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// After the first signal, restore the default so a second one exits at once.
-	context.AfterFunc(ctx, stop)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The first SIGINT/SIGTERM cancels the sweep, which then writes what
+	// finished; a second one exits at once. The channel has room for both,
+	// so a quick double Ctrl-C is never lost.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-sigs:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-sigs:
+			fmt.Fprintln(stderr, "tlsweep: interrupted again; exiting without writing")
+			os.Exit(exitInterrupted)
+		case <-done:
+		}
+	}()
 
 	app := newApp(stdin, stdout, stderr)
 	err := app.RunContext(ctx, args)

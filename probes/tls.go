@@ -7,10 +7,14 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cloudflare/cfssl/revoke"
@@ -251,16 +255,49 @@ func tlsxVersionName(v string) string {
 }
 
 // describeTLSFailure explains a handshake the peer answered in TLS but
-// did not complete: an alert is named, anything else is the handshake error.
+// did not complete: an alert is named, a stall or a hang-up is said as
+// such, a version or suite mismatch is called one, and anything else is a
+// server that broke the protocol. tlsx wraps the crypto/tls error so that
+// errors.As cannot reach it (errors.Is can), and keeps only its text.
 func describeTLSFailure(rec []byte, err error) string {
 	if len(rec) >= 7 && rec[0] == 0x15 {
 		return fmt.Sprintf("server sent alert %s", AlertName(rec[6]))
 	}
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	switch {
+	case errors.As(err, &ne) && ne.Timeout(),
+		errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
 		return "handshake timed out"
+	case errors.Is(err, ErrReadLimit):
+		return ErrReadLimit.Error()
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return "the server closed the connection during the handshake"
 	}
-	return "no version or cipher suite in common with a modern client"
+	msg := tlsErrorText(err)
+	if strings.Contains(msg, "protocol version") || strings.Contains(msg, "cipher suite") {
+		return "no version or cipher suite in common with a modern client"
+	}
+	return brokeTLS + ": " + FirstLine([]byte(msg))
+}
+
+// brokeTLS starts the description of a handshake the server sent malformed
+// or out-of-order messages in; the versions probe keeps such an error.
+const brokeTLS = "the server broke the TLS protocol"
+
+// tlsErrorText is the crypto/tls message inside a tlsx error, which reads
+// `cause="could not do handshake" chain="tls: ..."`; any other error is
+// its own text.
+func tlsErrorText(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, `chain="`); i >= 0 {
+		if q, qerr := strconv.QuotedPrefix(s[i+len("chain="):]); qerr == nil {
+			if u, uerr := strconv.Unquote(q); uerr == nil {
+				return u
+			}
+		}
+	}
+	return s
 }
 
 // handoff is the dialer tlsx gets: it returns the connection the probe

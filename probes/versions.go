@@ -140,7 +140,9 @@ func applyVersions(res *VersionsResult, t Target, ep *report.Endpoint) {
 		}
 		ep.TLS = &report.TLS{Version: versionName(res.Highest), Cipher: res.HighestSuite,
 			SNI: t.SNI, Chain: []report.Certificate{}}
-		if strings.HasPrefix(ep.Error, "tls handshake") {
+		// A version the TLS probe cannot speak explains its failure; a
+		// server that broke the protocol is still reported.
+		if strings.HasPrefix(ep.Error, "tls handshake") && !strings.Contains(ep.Error, brokeTLS) {
 			ep.Error = ""
 		}
 	}
