@@ -129,8 +129,10 @@ type scanOptions struct {
 }
 
 func parseScanOptions(c *cli.Context) (*scanOptions, error) {
-	o := &scanOptions{format: c.String("format")}
-	var err error
+	o, err := renderOptions(c)
+	if err != nil {
+		return nil, err
+	}
 	if o.ports, err = scanner.ParsePorts(c.String("ports")); err != nil {
 		return nil, usageErr(err)
 	}
@@ -153,9 +155,6 @@ func parseScanOptions(c *cli.Context) (*scanOptions, error) {
 			return nil, usageErr(fmt.Errorf("--endpoint-timeout %s is shorter than --timeout %s: every wait would be cut short", o.endpointTimeout, o.timeout))
 		}
 	}
-	if err := checkFormat(o.format); err != nil {
-		return nil, usageErr(err)
-	}
 	if o.failOn, err = report.ParseSeverity(c.String("fail-on")); err != nil {
 		return nil, usageErr(fmt.Errorf("--fail-on: %w", err))
 	}
@@ -174,12 +173,6 @@ func parseScanOptions(c *cli.Context) (*scanOptions, error) {
 	}
 	if o.roots, err = loadRoots(c.String("ca-file")); err != nil {
 		return nil, usageErr(err)
-	}
-	_, noColorEnv := os.LookupEnv("NO_COLOR")
-	toTerminal := c.String("output") == "" && isTerminal(c.App.Writer)
-	o.color = !c.Bool("no-color") && !noColorEnv && toTerminal
-	if toTerminal {
-		o.width = terminalWidth(c.App.Writer)
 	}
 	return o, nil
 }
