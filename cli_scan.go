@@ -237,7 +237,7 @@ func terminalWidth(w io.Writer) int {
 
 // runScan sweeps set and writes the report where -o/-f say.
 func runScan(c *cli.Context, o *scanOptions, set *scanner.TargetSet, tokens []string) error {
-	tlsProbe, err := probes.NewTLS(probes.TLSConfig{Timeout: o.timeout, Roots: o.roots})
+	tlsProbe, err := probes.NewTLS(probes.TLSConfig{Timeout: o.timeout, Patience: o.endpointTimeout, Roots: o.roots})
 	if err != nil {
 		return failedErr(err)
 	}

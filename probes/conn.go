@@ -23,6 +23,11 @@ type recordConn struct {
 	rec     []byte    // first bytes read, up to cap(rec)
 	total   int
 	readErr error
+	// answer, when set, is an earlier deadline that holds only until the
+	// peer's first byte: a silent peer is given up on at --timeout, one
+	// that answers may take until hard (a slow or loaded server).
+	answer         time.Time
+	wantRd, wantWr time.Time // deadlines asked for, before clamping
 }
 
 func newRecordConn(c net.Conn, hard time.Time, keep int) *recordConn {
@@ -31,6 +36,12 @@ func newRecordConn(c net.Conn, hard time.Time, keep int) *recordConn {
 		_ = c.SetDeadline(hard)
 	}
 	return rc
+}
+
+// expectAnswerBy sets the deadline for the peer's first byte.
+func (c *recordConn) expectAnswerBy(t time.Time) {
+	c.answer = t
+	_ = c.Conn.SetDeadline(c.clamp(time.Time{}))
 }
 
 func (c *recordConn) Read(p []byte) (int, error) {
@@ -42,7 +53,13 @@ func (c *recordConn) Read(p []byte) (int, error) {
 		p = p[:room]
 	}
 	n, err := c.Conn.Read(p)
+	first := c.total == 0 && n > 0
 	c.total += n
+	if first && !c.answer.IsZero() {
+		// The peer answered: lift the answer deadline.
+		_ = c.Conn.SetReadDeadline(c.clamp(c.wantRd))
+		_ = c.Conn.SetWriteDeadline(c.clamp(c.wantWr))
+	}
 	if room := cap(c.rec) - len(c.rec); room > 0 && n > 0 {
 		c.rec = append(c.rec, p[:min(n, room)]...)
 	}
@@ -52,16 +69,31 @@ func (c *recordConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// clamp limits a deadline a library asks for to the hard deadline, and to
+// the answer deadline while the peer has said nothing.
 func (c *recordConn) clamp(t time.Time) time.Time {
-	if c.hard.IsZero() || (!t.IsZero() && t.Before(c.hard)) {
+	limit := c.hard
+	if c.total == 0 && !c.answer.IsZero() && (limit.IsZero() || c.answer.Before(limit)) {
+		limit = c.answer
+	}
+	if limit.IsZero() || (!t.IsZero() && t.Before(limit)) {
 		return t
 	}
-	return c.hard
+	return limit
 }
 
-func (c *recordConn) SetDeadline(t time.Time) error     { return c.Conn.SetDeadline(c.clamp(t)) }
-func (c *recordConn) SetReadDeadline(t time.Time) error { return c.Conn.SetReadDeadline(c.clamp(t)) }
+func (c *recordConn) SetDeadline(t time.Time) error {
+	c.wantRd, c.wantWr = t, t
+	return c.Conn.SetDeadline(c.clamp(t))
+}
+
+func (c *recordConn) SetReadDeadline(t time.Time) error {
+	c.wantRd = t
+	return c.Conn.SetReadDeadline(c.clamp(t))
+}
+
 func (c *recordConn) SetWriteDeadline(t time.Time) error {
+	c.wantWr = t
 	return c.Conn.SetWriteDeadline(c.clamp(t))
 }
 

@@ -28,9 +28,13 @@ import (
 
 // TLSConfig configures the TLS handshake probe.
 type TLSConfig struct {
-	// Timeout bounds the handshake (and the banner read when the port
-	// turns out to be plaintext). Sub-second values are honoured.
+	// Timeout bounds the wait for the peer's first answer to the
+	// ClientHello. Sub-second values are honoured.
 	Timeout time.Duration
+	// Patience bounds the whole handshake once the peer has answered, so a
+	// slow or loaded server is not mistaken for a broken one (default 4x
+	// Timeout; the endpoint deadline still applies).
+	Patience time.Duration
 	// Roots verify the chain; nil means the system roots.
 	Roots *x509.CertPool
 	// Now is the clock certificates are judged by; nil means time.Now.
@@ -52,6 +56,9 @@ func NewTLS(cfg TLSConfig) (*TLS, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
 	}
+	if cfg.Patience < cfg.Timeout {
+		cfg.Patience = 4 * cfg.Timeout
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -72,7 +79,7 @@ func NewTLS(cfg TLSConfig) (*TLS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("set up the tlsx dialer: %w", err)
 	}
-	secs := int((cfg.Timeout + time.Second - 1) / time.Second)
+	secs := int((cfg.Patience + time.Second - 1) / time.Second)
 	client, err := tlsxtls.New(&clients.Options{
 		ScanMode:   "ctls",
 		Timeout:    secs, // whole seconds in tlsx; the connection's hard deadline is ours
@@ -121,11 +128,13 @@ func (p *TLS) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close()
-	deadline := time.Now().Add(p.cfg.Timeout)
+	now := time.Now()
+	deadline := now.Add(p.cfg.Patience)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
 	}
 	rc := newRecordConn(conn, deadline, 512)
+	rc.expectAnswerBy(now.Add(p.cfg.Timeout))
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 

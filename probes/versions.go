@@ -116,7 +116,13 @@ func (p *Versions) Probe(ctx context.Context, d Dialer, t Target, ep *report.End
 	if ep.State != report.StateOpen || ep.Transport != report.TransportTLS {
 		return nil
 	}
-	res, err := p.Enumerate(ctx, d, t)
+	// A TLS 1.3 handshake already proves TLS 1.3; quick mode has nothing
+	// else to learn from a TLS 1.3 hello, so it is not sent again.
+	var known uint16
+	if ep.TLS != nil && ep.TLS.Version == "TLS1.3" && !p.cfg.Full {
+		known = verTLS13
+	}
+	res, err := p.enumerate(ctx, d, t, known)
 	p.mu.Lock()
 	p.stats.Endpoints++
 	p.stats.Connections += res.Connections
@@ -251,10 +257,19 @@ type scan struct {
 // never nil; err says why it stopped early (the context ended, a connect
 // failed), and the result then holds what was found before.
 func (p *Versions) Enumerate(ctx context.Context, d Dialer, t Target) (*VersionsResult, error) {
+	return p.enumerate(ctx, d, t, 0)
+}
+
+// enumerate is Enumerate with one version already known to be accepted
+// (0 for none), whose hello is then not sent.
+func (p *Versions) enumerate(ctx context.Context, d Dialer, t Target, known uint16) (*VersionsResult, error) {
 	start := time.Now()
 	sc := &scan{
 		session:  &session{ctx: ctx, d: d, t: t, timeout: p.cfg.Timeout, max: p.cfg.MaxConnections},
 		accepted: map[uint16]bool{}, refused: map[uint16]bool{}, seeds: map[uint16]*pick{},
+	}
+	if known != 0 {
+		sc.accepted[known] = true
 	}
 	sc.versions()
 	perVersion := sc.suites(p.cfg.Full)

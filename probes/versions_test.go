@@ -298,6 +298,18 @@ func TestVersionsProbe(t *testing.T) {
 			t.Errorf("versions %v, ciphers %v", ep.TLS.Versions, ep.TLS.Ciphers)
 		}
 	})
+	t.Run("a tls1.3 handshake spares the tls1.3 hello", func(t *testing.T) {
+		target := goServer(t, &tls.Config{MinVersion: tls.VersionTLS12})
+		alone := enumerate(t, target, VersionsConfig{Timeout: 5 * time.Second})
+		vp := NewVersions(VersionsConfig{Timeout: 5 * time.Second})
+		ep := scanLike(t, target, tlsProbe, vp)
+		if ep.TLS == nil || ep.TLS.Version != "TLS1.3" || !slices.Equal(ep.TLS.Versions, []string{"TLS1.2", "TLS1.3"}) {
+			t.Fatalf("tls %+v", ep.TLS)
+		}
+		if st := vp.Stats(); st.Connections != alone.Connections-1 {
+			t.Errorf("%d connections after a TLS 1.3 handshake, want %d (one fewer than alone)", st.Connections, alone.Connections-1)
+		}
+	})
 	t.Run("not tls", func(t *testing.T) {
 		ep := &report.Endpoint{State: report.StateOpen, Transport: report.TransportPlaintext}
 		if err := NewVersions(VersionsConfig{}).Probe(context.Background(), failDialer{}, Target{}, ep); err != nil || ep.TLS != nil {

@@ -353,9 +353,10 @@ func hostileCases(hrrs *atomic.Int64, redirectLocation string) []hostileCase {
 		{name: "byte-drip", handle: drip([]byte("220 slow ftp server ready\r\n")), transport: report.TransportPlaintext,
 			protocol: "ftp", banner: "220", findings: []string{"plaintext-listener"},
 			errDefault: re(`^ftp: greeting: no reply within 1s$`)},
+		// A peer that has answered gets until the endpoint deadline (a
+		// loaded server is slow, not broken); a drip is cut off there.
 		{name: "byte-drip-tls", handle: drip(tlsRecord(0x16, serverHello12())), transport: report.TransportTLS,
-			errRE: re(`^tls handshake failed: handshake timed out$`), findings: []string{},
-			errDefault: re(`^endpoint timed out after 4s \(--endpoint-timeout\)$`)},
+			errRE: re(`^endpoint timed out after 4s \(--endpoint-timeout\)$`), findings: []string{}},
 		{name: "garbage", handle: garbage, transport: report.TransportPlaintext,
 			protocol: "unknown", banner: `V\xb3\x05Pz`, findings: []string{"plaintext-listener"}},
 		{name: "endless-tls-records", handle: endlessRecords, transport: report.TransportTLS,
