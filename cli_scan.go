@@ -259,6 +259,9 @@ func runScan(c *cli.Context, o *scanOptions, set *scanner.TargetSet, tokens []st
 	if o.format == "jsonl" {
 		jw := report.NewJSONLWriter(out)
 		cfg.OnEndpoint = jw.Write
+		// Nothing after the sweep needs the endpoints unless a baseline or
+		// mail does.
+		cfg.StreamOnly = c.String("baseline") == "" && len(c.StringSlice("mail-to")) == 0
 	}
 	stopProgress := func() {}
 	if o.sweep.progress {

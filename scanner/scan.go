@@ -57,6 +57,10 @@ type Config struct {
 	// OnEndpoint, when set, sees each endpoint the report keeps as soon as
 	// it is done (jsonl streaming). It is called from one goroutine.
 	OnEndpoint func(*report.Endpoint) error
+	// StreamOnly, with OnEndpoint, keeps no endpoint in the report (only
+	// the summary), so a streamed sweep's memory does not grow with what it
+	// finds.
+	StreamOnly bool
 	// Progress, when set, is updated as probes finish.
 	Progress *Progress
 }
@@ -131,7 +135,9 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 			if cfg.OnEndpoint != nil && sinkErr == nil {
 				sinkErr = cfg.OnEndpoint(ep)
 			}
-			r.Endpoints = append(r.Endpoints, *ep)
+			if !cfg.StreamOnly || cfg.OnEndpoint == nil {
+				r.Endpoints = append(r.Endpoints, *ep)
+			}
 		}
 	}()
 
