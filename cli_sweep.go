@@ -18,7 +18,7 @@ import (
 func sweepFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 1024, Usage: "connection attempts in flight (raise for large subnets with firewalled hosts)"},
-		&cli.IntFlag{Name: "probe-concurrency", Value: 256, Usage: "open endpoints examined (handshakes, probes) at once"},
+		&cli.IntFlag{Name: "probe-concurrency", Value: 512, Usage: "open endpoints examined (handshakes, probes) at once"},
 		&cli.IntFlag{Name: "host-concurrency", Value: 8, Usage: "simultaneous connections to one address"},
 		&cli.Float64Flag{Name: "rate", Usage: "cap new connection attempts per second (default: no cap)"},
 		&cli.StringFlag{Name: "shard", Usage: "scan slice `K/N` of the probe space (N machines each take one K)"},

@@ -134,7 +134,7 @@ func (p *TLS) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint
 		deadline = dl
 	}
 	rc := newRecordConn(conn, deadline, 512)
-	rc.expectAnswerBy(now.Add(p.cfg.Timeout))
+	rc.expectAnswerBy(now.Add(p.answerWait()))
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
 
@@ -366,3 +366,8 @@ func (h *handoff) Dial(_, addr string) (net.Conn, error) {
 	}
 	return nil, fmt.Errorf("tlsweep: no connection prepared for %s", addr)
 }
+
+// answerWait is how long an open port gets to answer the ClientHello:
+// twice --timeout, since the port already accepted the connection and a
+// loaded scanner or server can be slow to get to it; never past Patience.
+func (p *TLS) answerWait() time.Duration { return min(2*p.cfg.Timeout, p.cfg.Patience) }

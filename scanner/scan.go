@@ -26,7 +26,7 @@ import (
 type Config struct {
 	// Concurrency caps connection attempts in flight (default 1024).
 	Concurrency int
-	// ProbeConcurrency caps open endpoints examined at once (default 256).
+	// ProbeConcurrency caps open endpoints examined at once (default 512).
 	ProbeConcurrency int
 	// HostConcurrency caps simultaneous connections to one address
 	// (default 8; the connect and all probes of an endpoint count as one).
@@ -77,7 +77,7 @@ func (c *Config) defaults() {
 		c.Concurrency = 1024
 	}
 	if c.ProbeConcurrency <= 0 {
-		c.ProbeConcurrency = 256
+		c.ProbeConcurrency = 512
 	}
 	if c.HostConcurrency <= 0 {
 		c.HostConcurrency = 8
