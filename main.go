@@ -91,7 +91,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:            "tlsweep",
 		Usage:           "sweep hosts and subnets for TLS and plaintext listeners on backup-server ports",
 		Version:         version,
@@ -116,4 +116,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			reportCommand(),
 		},
 	}
+	// A command's usage error is one line on stderr and exit 2, never the
+	// whole help on stdout, where a script would read it as output.
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = app.OnUsageError
+	}
+	return app
 }
