@@ -1,11 +1,10 @@
 package probes
 
 import (
-	"bytes"
-	"net"
+	"github.com/tlsweep/tlsweep/scanner/lab/daemon"
+	"net/netip"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,65 +28,16 @@ func opensslBin(t *testing.T) string {
 
 // startOpenSSL runs openssl s_server on a free 127.0.0.1 port with the
 // test certificate and args, and waits until it accepts connections.
-func startOpenSSL(t *testing.T, bin string, args ...string) Target {
+func startOpenSSL(t *testing.T, args ...string) Target {
 	t.Helper()
 	c, err := versionsCert()
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyPEM, err := c.KeyPEM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, c.CertPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	target := targetOf(t, ln.Addr())
-	ln.Close()
-	cmd := exec.Command(bin, append([]string{"s_server", "-accept", addr, "-cert", certFile, "-key", keyFile, "-quiet"}, args...)...)
-	stdin, err := cmd.StdinPipe() // kept open: s_server reads commands from stdin
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		stdin.Close()
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
-			return target
-		}
-		select {
-		case <-exited:
-			t.Fatalf("openssl s_server %v exited: %s", args, out.Bytes())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("openssl s_server did not listen on %s: %v\n%s", addr, err, out.Bytes())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	certFile, keyFile := daemon.WriteCert(t, t.TempDir(), "server", c)
+	port := daemon.OpenSSLServer(t, "127.0.0.1", certFile, keyFile, args...)
+	ip := netip.MustParseAddr("127.0.0.1")
+	return Target{Host: ip.String(), IP: ip, Port: uint16(port)}
 }
 
 // opensslSuites lists what `openssl ciphers -V -s` says a server with an
@@ -165,7 +115,7 @@ func TestCiphersOpenSSL(t *testing.T) {
 			if tc.cipher != "" {
 				args = append(args, "-cipher", tc.cipher)
 			}
-			target := startOpenSSL(t, bin, args...)
+			target := startOpenSSL(t, args...)
 			cs := tc.cipher
 			if cs == "" {
 				cs = "DEFAULT"
@@ -193,13 +143,13 @@ func TestCiphersOpenSSLWeak(t *testing.T) {
 		if !opensslHas(bin, cs) {
 			t.Skip("this openssl build has no 3DES suites")
 		}
-		target := startOpenSSL(t, bin, "-tls1_2", "-cipher", cs)
+		target := startOpenSSL(t, "-tls1_2", "-cipher", cs)
 		checkResult(t, enumerate(t, target, VersionsConfig{}), []string{"TLS1.2"}, want(verTLS12, 0x000A))
 	})
 	t.Run("null and anonymous", func(t *testing.T) {
 		// Without -serverpref OpenSSL takes the client's order: the weak
 		// hellos offer the table's order.
-		target := startOpenSSL(t, bin, "-tls1_2", "-cipher", "AES128-SHA:NULL-SHA:NULL-MD5:ADH-AES128-SHA:@SECLEVEL=0")
+		target := startOpenSSL(t, "-tls1_2", "-cipher", "AES128-SHA:NULL-SHA:NULL-MD5:ADH-AES128-SHA:@SECLEVEL=0")
 		checkResult(t, enumerate(t, target, VersionsConfig{}), []string{"TLS1.2"}, want(verTLS12, 0x0001, 0x0002, 0x0034))
 		checkResult(t, enumerate(t, target, VersionsConfig{Full: true}), []string{"TLS1.2"},
 			want(verTLS12, 0x002F, 0x0001, 0x0002, 0x0034))
@@ -207,8 +157,7 @@ func TestCiphersOpenSSLWeak(t *testing.T) {
 }
 
 func TestCiphersOpenSSLServerPreference(t *testing.T) {
-	bin := opensslBin(t)
-	target := startOpenSSL(t, bin, "-tls1_2", "-serverpref",
+	target := startOpenSSL(t, "-tls1_2", "-serverpref",
 		"-cipher", "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA")
 	res := enumerate(t, target, VersionsConfig{Full: true})
 	checkResult(t, res, []string{"TLS1.2"}, []string{
@@ -229,7 +178,7 @@ func TestCiphersOpenSSLServerPreference(t *testing.T) {
 func TestCiphersOpenSSLEverything(t *testing.T) {
 	bin := opensslBin(t)
 	const all = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
-	target := startOpenSSL(t, bin, "-cipher", all, "-serverpref")
+	target := startOpenSSL(t, "-cipher", all, "-serverpref")
 	versions := []string{"TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"}
 	flags := []string{"-tls1", "-tls1_1", "-tls1_2", "-tls1_3"}
 	expect := map[string][]uint16{}

@@ -9,15 +9,14 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/binary"
-	"encoding/pem"
 	"errors"
+	"github.com/tlsweep/tlsweep/scanner/lab"
+	"github.com/tlsweep/tlsweep/scanner/lab/daemon"
 	"io"
 	"math/big"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -475,56 +474,13 @@ func TestReadServerReply(t *testing.T) {
 
 // TestHelloOpenSSL checks a TLS 1.0 hello against openssl s_server.
 func TestHelloOpenSSL(t *testing.T) {
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl is not installed")
-	}
-	cert, err := helloCert()
+	cert, err := lab.Issue(lab.CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	keyDER, _ := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	for file, blk := range map[string]*pem.Block{certFile: {Type: "CERTIFICATE", Bytes: cert.Certificate[0]}, keyFile: {Type: "PRIVATE KEY", Bytes: keyDER}} {
-		if err := os.WriteFile(file, pem.EncodeToMemory(blk), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, "s_server", "-accept", addr, "-cert", certFile, "-key", keyFile,
-		"-tls1", "-cipher", "DEFAULT:@SECLEVEL=0", "-quiet")
-	stdin, err := cmd.StdinPipe() // kept open: s_server reads commands from stdin
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		stdin.Close()
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("openssl s_server did not listen on %s: %v\n%s", addr, err, out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	certFile, keyFile := daemon.WriteCert(t, t.TempDir(), "server", cert)
+	port := daemon.OpenSSLServer(t, "127.0.0.1", certFile, keyFile, "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0")
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	suites := []uint16{0xc014, 0xc013, 0x0039, 0x0033, 0x0035, 0x002f, 0x000a}
 	got, raw, err := sendHello(t, addr, BuildClientHello(HelloSpec{Version: 0x0301, Suites: suites, SNI: "localhost"}))
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/tlsweep/tlsweep/report"
 	"github.com/tlsweep/tlsweep/scanner"
 	"github.com/tlsweep/tlsweep/scanner/lab"
+	"github.com/tlsweep/tlsweep/scanner/lab/daemon"
 )
 
 // wantCert is what the report must say about c, judged at now. It is
@@ -82,13 +83,13 @@ func checkIDs(t *testing.T, ep *report.Endpoint, want ...string) {
 // TLS 1.0 with a self-signed RSA-2048 certificate.
 func TestIntegrationOpenSSLTLS10SelfSigned(t *testing.T) {
 	t.Parallel()
-	requireBinary(t, opensslBin)
+	daemon.Require(t, daemon.OpenSSL)
 	dir := t.TempDir()
 	cert := issue(t, lab.CertOptions{CommonName: "legacy-appliance", IPs: []net.IP{loopbackIP}}, nil)
-	cf, kf := writeCert(t, dir, "leaf", cert)
+	cf, kf := daemon.WriteCert(t, dir, "leaf", cert)
 	// SECLEVEL=0: OpenSSL 3 refuses TLS 1.0's MD5+SHA-1 handshake signature
 	// at any higher level.
-	port := opensslServer(t, "127.0.0.1", cf, kf, "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0")
+	port := daemon.OpenSSLServer(t, "127.0.0.1", cf, kf, "-www", "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0")
 	now := time.Now()
 	ep := sweepOne(t, port, sweepOptions{})
 
@@ -132,11 +133,11 @@ func TestIntegrationOpenSSLTLS10SelfSigned(t *testing.T) {
 // prefer its own order picks OpenSSL's first DEFAULT suite for an RSA key.
 func TestIntegrationOpenSSLServerPreference(t *testing.T) {
 	t.Parallel()
-	requireBinary(t, opensslBin)
+	daemon.Require(t, daemon.OpenSSL)
 	dir := t.TempDir()
 	cert := issue(t, lab.CertOptions{CommonName: "legacy-appliance", IPs: []net.IP{loopbackIP}}, nil)
-	cf, kf := writeCert(t, dir, "leaf", cert)
-	port := opensslServer(t, "127.0.0.1", cf, kf, "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0", "-serverpref")
+	cf, kf := daemon.WriteCert(t, dir, "leaf", cert)
+	port := daemon.OpenSSLServer(t, "127.0.0.1", cf, kf, "-www", "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0", "-serverpref")
 	ep := sweepOne(t, port, sweepOptions{})
 	if ep.Transport != report.TransportTLS || ep.TLS == nil {
 		t.Fatalf("transport %s, error %q", ep.Transport, ep.Error)
@@ -152,17 +153,17 @@ func TestIntegrationOpenSSLServerPreference(t *testing.T) {
 // ECDSA leaf signed by a CA passed as --ca-file, serving leaf and CA.
 func TestIntegrationOpenSSLTLS13Trusted(t *testing.T) {
 	t.Parallel()
-	requireBinary(t, opensslBin)
+	daemon.Require(t, daemon.OpenSSL)
 	dir := t.TempDir()
 	ca := testCA(t)
 	leaf := issue(t, lab.CertOptions{CommonName: "backup-gw", Key: "p256",
 		DNSNames: []string{"backup-gw.test"}, IPs: []net.IP{loopbackIP}}, ca)
-	cf, kf := writeCert(t, dir, "leaf", leaf)
-	caFile := writeFile(t, dir, "ca.crt", ca.CertPEM())
+	cf, kf := daemon.WriteCert(t, dir, "leaf", leaf)
+	caFile := daemon.WriteFile(t, dir, "ca.crt", ca.CertPEM())
 	// -serverpref: OpenSSL's own TLS 1.3 order (TLS_AES_256_GCM_SHA384
 	// first) decides, not crypto/tls's, which puts ChaCha20 first on CPUs
 	// without AES instructions.
-	port := opensslServer(t, "127.0.0.1", cf, kf, "-tls1_3", "-cert_chain", caFile, "-serverpref")
+	port := daemon.OpenSSLServer(t, "127.0.0.1", cf, kf, "-www", "-tls1_3", "-cert_chain", caFile, "-serverpref")
 	now := time.Now()
 	ep := sweepOne(t, port, sweepOptions{caCerts: []*lab.Cert{ca}})
 
@@ -188,7 +189,7 @@ func TestIntegrationOpenSSLTLS13Trusted(t *testing.T) {
 // request line, and nginx's answer is the banner.
 func TestIntegrationNginxPlaintextHTTP(t *testing.T) {
 	t.Parallel()
-	port := nginxServer(t, `server {
+	port := daemon.NginxServer(t, `server {
         listen 127.0.0.1:PORT;
         location / { return 200 "sesam\n"; }
     }`)
@@ -220,17 +221,17 @@ func TestIntegrationNginxPlaintextHTTP(t *testing.T) {
 // for a host name, checked with --sni against the right and a wrong name.
 func TestIntegrationNginxHTTPS(t *testing.T) {
 	t.Parallel()
-	requireBinary(t, nginxBin)
+	daemon.Require(t, daemon.Nginx)
 	dir := t.TempDir()
 	ca := testCA(t)
 	leaf := issue(t, lab.CertOptions{CommonName: "sesam.backup.test",
 		DNSNames: []string{"sesam.backup.test"}, IPs: []net.IP{loopbackIP}}, ca)
-	cf, kf := writeCert(t, dir, "leaf", leaf)
+	cf, kf := daemon.WriteCert(t, dir, "leaf", leaf)
 	// ssl_protocols is explicit: nginx before 1.23.4 (Debian 12 ships
 	// 1.22) leaves TLS 1.3 out of its default and would negotiate TLS 1.2.
 	// ssl_prefer_server_ciphers makes OpenSSL's TLS 1.3 order decide the
 	// suite (TLS_AES_256_GCM_SHA384 first) whatever the client's CPU.
-	port := nginxServer(t, fmt.Sprintf(`server {
+	port := daemon.NginxServer(t, fmt.Sprintf(`server {
         listen 127.0.0.1:PORT ssl;
         ssl_certificate %s;
         ssl_certificate_key %s;
@@ -276,7 +277,7 @@ func TestIntegrationNginxHTTPS(t *testing.T) {
 // in answer to the ClientHello and classifies the port as FTP.
 func TestIntegrationVsftpdGreeting(t *testing.T) {
 	t.Parallel()
-	port := vsftpdServer(t, "SEP sesam FTP")
+	port := daemon.VsftpdServer(t, "SEP sesam FTP", nil)
 	ep := sweepOne(t, port, sweepOptions{})
 	if ep.State != report.StateOpen || ep.Transport != report.TransportPlaintext || ep.TLS != nil {
 		t.Fatalf("state %s transport %s error %q, want open plaintext", ep.State, ep.Transport, ep.Error)
@@ -557,7 +558,7 @@ func TestIntegrationManyHosts(t *testing.T) {
 // certificate its own name got.
 func TestIntegrationNginxVirtualHosts(t *testing.T) {
 	t.Parallel()
-	requireBinary(t, nginxBin)
+	daemon.Require(t, daemon.Nginx)
 	dir := t.TempDir()
 	ca := testCA(t)
 	hosts := hostsFile{}
@@ -573,9 +574,9 @@ func TestIntegrationNginxVirtualHosts(t *testing.T) {
 	}
 	alpha := issue(t, lab.CertOptions{CommonName: "alpha.backup.test", DNSNames: alphaNames, IPs: []net.IP{loopbackIP}}, ca)
 	beta := issue(t, lab.CertOptions{CommonName: "beta.backup.test", DNSNames: []string{"beta.backup.test"}}, ca)
-	acf, akf := writeCert(t, dir, "alpha", alpha)
-	bcf, bkf := writeCert(t, dir, "beta", beta)
-	port := nginxServer(t, fmt.Sprintf(`server {
+	acf, akf := daemon.WriteCert(t, dir, "alpha", alpha)
+	bcf, bkf := daemon.WriteCert(t, dir, "beta", beta)
+	port := daemon.NginxServer(t, fmt.Sprintf(`server {
         listen 127.0.0.1:PORT ssl default_server;
         ssl_certificate %s;
         ssl_certificate_key %s;
@@ -628,7 +629,7 @@ func TestIntegrationNginxVirtualHosts(t *testing.T) {
 // a self-signed certificate naming ::1.
 func TestIntegrationOpenSSLIPv6(t *testing.T) {
 	t.Parallel()
-	requireBinary(t, opensslBin)
+	daemon.Require(t, daemon.OpenSSL)
 	if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
 		t.Skipf("no IPv6 loopback: %v", err)
 	} else {
@@ -636,10 +637,10 @@ func TestIntegrationOpenSSLIPv6(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cert := issue(t, lab.CertOptions{CommonName: "v6-appliance", Key: "p384", IPs: []net.IP{net.IPv6loopback}}, nil)
-	cf, kf := writeCert(t, dir, "leaf", cert)
+	cf, kf := daemon.WriteCert(t, dir, "leaf", cert)
 	// -serverpref with OpenSSL's DEFAULT order and an ECDSA key:
 	// ECDHE-ECDSA-AES256-GCM-SHA384 comes first.
-	port := opensslServer(t, "::1", cf, kf, "-tls1_2", "-serverpref")
+	port := daemon.OpenSSLServer(t, "::1", cf, kf, "-www", "-tls1_2", "-serverpref")
 	now := time.Now()
 	ep := sweepOneAt(t, "::1", port, sweepOptions{})
 	if ep.IP != "::1" || ep.Transport != report.TransportTLS || ep.Error != "" || ep.TLS == nil {

@@ -5,18 +5,12 @@ package scanner_test
 // always on loopback, and run the sweep exactly as `tlsweep scan` does.
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,39 +23,6 @@ import (
 	"github.com/tlsweep/tlsweep/scanner"
 	"github.com/tlsweep/tlsweep/scanner/lab"
 )
-
-// Server binaries the integration tests run, and the Debian packages that
-// ship them.
-const (
-	opensslBin = "/usr/bin/openssl"
-	nginxBin   = "/usr/sbin/nginx"
-	vsftpdBin  = "/usr/sbin/vsftpd"
-)
-
-var aptPackages = map[string]string{
-	opensslBin: "openssl",
-	nginxBin:   "nginx-light (or nginx)",
-	vsftpdBin:  "vsftpd",
-}
-
-// requireBinary skips the test when path is not installed, except on CI
-// (CI set in the environment), which installs the packages: there a
-// missing binary fails the test rather than silently testing less.
-func requireBinary(t *testing.T, path string) {
-	t.Helper()
-	fi, err := os.Stat(path)
-	if err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-		return
-	}
-	pkg := aptPackages[path]
-	if pkg == "" {
-		pkg = "the package that ships " + filepath.Base(path)
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is missing on CI (install the Debian package %s)", path, pkg)
-	}
-	t.Skipf("%s is not installed; apt-get install %s to run this test", path, pkg)
-}
 
 // freePort returns a TCP port that was free on host a moment ago: it
 // listens on host:0 and closes the listener. A server started on it may
@@ -97,139 +58,6 @@ func closedPort(t *testing.T) int {
 	return 0
 }
 
-// syncBuffer collects a process's output for error messages.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() > 64<<10 {
-		return len(p), nil
-	}
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// proc is a server process the test started.
-type proc struct {
-	name string
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{} // closed when the process has exited
-	err  error         // Wait's result, valid after done
-}
-
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// startServer runs the server that args(port) describes on a free port of
-// host (a loopback address) and waits until the port accepts connections. A server that
-// exits before it listens (it lost the port to someone else) is retried on
-// another port. The process is killed in t.Cleanup.
-func startServer(t *testing.T, name, host string, args func(port int) []string) (*proc, int) {
-	t.Helper()
-	var last string
-	for range 3 {
-		port := freePort(t, host)
-		p := spawn(t, name, args(port))
-		if err := waitAccepting(p, net.JoinHostPort(host, strconv.Itoa(port)), 10*time.Second); err != nil {
-			p.kill()
-			last = fmt.Sprintf("%s: %v\n%s", name, err, p.out.String())
-			continue
-		}
-		return p, port
-	}
-	t.Fatalf("server did not start:\n%s", last)
-	return nil, 0
-}
-
-func spawn(t *testing.T, name string, argv []string) *proc {
-	t.Helper()
-	cmd := exec.Command(argv[0], argv[1:]...)
-	out := &syncBuffer{}
-	cmd.Stdin = nil // /dev/null
-	cmd.Stdout = out
-	cmd.Stderr = out
-	// A process group of its own, so cleanup reaches children (vsftpd
-	// forks one per connection) and nothing else.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	p := &proc{name: name, cmd: cmd, out: out, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(p.kill)
-	return p
-}
-
-// kill ends the process group the test started and waits for it.
-func (p *proc) kill() {
-	if !p.exited() {
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	}
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-	}
-}
-
-// waitAccepting polls addr until a TCP connect succeeds, the process
-// exits, or the time is up.
-func waitAccepting(p *proc, addr string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		if p.exited() {
-			return fmt.Errorf("exited before listening on %s: %v", addr, p.err)
-		}
-		c, err := net.DialTimeout("tcp", addr, 500*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not accepting after %s: %v", addr, limit, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// writeFile writes data to dir/name and returns the path.
-func writeFile(t *testing.T, dir, name string, data []byte) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// writeCert writes c's certificate and key as PEM files into dir.
-func writeCert(t *testing.T, dir, name string, c *lab.Cert) (certFile, keyFile string) {
-	t.Helper()
-	key, err := c.KeyPEM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return writeFile(t, dir, name+".crt", c.CertPEM()), writeFile(t, dir, name+".key", key)
-}
-
 func issue(t *testing.T, o lab.CertOptions, parent *lab.Cert) *lab.Cert {
 	t.Helper()
 	c, err := lab.Issue(o, parent)
@@ -244,90 +72,6 @@ var loopbackIP = net.ParseIP("127.0.0.1")
 // testCA makes a CA for the tests' CA-signed certificates.
 func testCA(t *testing.T) *lab.Cert {
 	return issue(t, lab.CertOptions{CommonName: "tlsweep integration CA", IsCA: true, Key: "p256"}, nil)
-}
-
-// opensslServer runs `openssl s_server -www` with the given certificate
-// files and extra flags on a free port of host. -www answers an HTTP GET
-// with a status page and never reads stdin; s_server serves one connection
-// at a time and loops until it is killed.
-func opensslServer(t *testing.T, host, certFile, keyFile string, flags ...string) int {
-	t.Helper()
-	requireBinary(t, opensslBin)
-	_, port := startServer(t, "openssl s_server", host, func(port int) []string {
-		return slices.Concat([]string{opensslBin, "s_server",
-			"-accept", net.JoinHostPort(host, strconv.Itoa(port)),
-			"-cert", certFile, "-key", keyFile, "-www", "-quiet"}, flags)
-	})
-	return port
-}
-
-// nginxServer runs nginx in the foreground, single process, with the
-// server block srv (where PORT stands for the port) on a free port.
-func nginxServer(t *testing.T, srv string) int {
-	t.Helper()
-	requireBinary(t, nginxBin)
-	dir := t.TempDir()
-	_, port := startServer(t, "nginx", "127.0.0.1", func(port int) []string {
-		conf := fmt.Sprintf(`daemon off;
-master_process off;
-user root;
-pid %[1]s/nginx.pid;
-error_log stderr;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path %[1]s/body;
-    proxy_temp_path %[1]s/proxy;
-    fastcgi_temp_path %[1]s/fastcgi;
-    uwsgi_temp_path %[1]s/uwsgi;
-    scgi_temp_path %[1]s/scgi;
-    %[2]s
-}
-`, dir, strings.ReplaceAll(srv, "PORT", strconv.Itoa(port)))
-		path := writeFile(t, dir, "nginx.conf", []byte(conf))
-		return []string{nginxBin, "-c", path, "-p", dir + "/", "-e", "stderr"}
-	})
-	return port
-}
-
-// vsftpdServer runs vsftpd standalone in the foreground with banner as
-// its greeting. vsftpd refuses to serve with both local and anonymous
-// logins disabled (it greets "500 OOPS: vsftpd: both local and anonymous
-// access disabled!"), so anonymous login is on, read-only, rooted in an
-// empty directory; the tests never log in.
-func vsftpdServer(t *testing.T, banner string) int {
-	t.Helper()
-	requireBinary(t, vsftpdBin)
-	dir := t.TempDir()
-	// vsftpd insists on an empty directory it can chroot into that no one
-	// but root can write; t.TempDir is 0700 and owned by the test's user.
-	empty := filepath.Join(dir, "empty")
-	if err := os.Mkdir(empty, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	_, port := startServer(t, "vsftpd", "127.0.0.1", func(port int) []string {
-		conf := fmt.Sprintf(`listen=YES
-listen_ipv6=NO
-listen_address=127.0.0.1
-listen_port=%[1]d
-background=NO
-anonymous_enable=YES
-anon_root=%[3]s
-local_enable=NO
-write_enable=NO
-ftpd_banner=%[2]s
-secure_chroot_dir=%[3]s
-run_as_launching_user=YES
-seccomp_sandbox=NO
-isolate=NO
-isolate_network=NO
-xferlog_enable=NO
-vsftpd_log_file=%[4]s/vsftpd.log
-`, port, banner, empty, dir)
-		path := writeFile(t, dir, "vsftpd.conf", []byte(conf))
-		return []string{vsftpdBin, path}
-	})
-	return port
 }
 
 // listen opens a TCP listener on addr and serves every connection with
