@@ -497,7 +497,7 @@ func sweepWith(t *testing.T, targets []string, build func(*probes.TLS) []probes.
 		t.Fatal(err)
 	}
 	cfg := scanner.Config{
-		Concurrency: 256, ConnectTimeout: hostileTimeout, EndpointTimeout: 4 * hostileTimeout, Dialer: &net.Dialer{},
+		Concurrency: 256, ConnectTimeout: hostileTimeout, EndpointTimeout: 4 * hostileTimeout,
 		Probes: build(tlsProbe), Rules: report.RuleConfig{ExpiryWarn: 30 * 24 * time.Hour},
 	}
 	rep, err := scanner.Sweep(ctx, cfg, set)

@@ -48,6 +48,17 @@ func (h *hostLimiter) acquire(ctx context.Context, ip netip.Addr) bool {
 	return true
 }
 
+// tryAcquire takes a slot for ip if one is free, without waiting.
+func (h *hostLimiter) tryAcquire(ip netip.Addr) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.n[ip] >= h.limit {
+		return false
+	}
+	h.n[ip]++
+	return true
+}
+
 func (h *hostLimiter) release(ip netip.Addr) {
 	h.mu.Lock()
 	c := h.n[ip] - 1

@@ -115,11 +115,8 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	// --probe-concurrency must not allocate for work that does not exist.
 	examinersN := int(min(uint64(cfg.ProbeConcurrency), max(ord.count, 1)))
 
-	conn := defaultConnector()
 	probeDialer := cfg.Dialer
-	if probeDialer != nil {
-		conn = dialConnector{d: probeDialer}
-	} else {
+	if probeDialer == nil {
 		probeDialer = &net.Dialer{}
 	}
 	hosts := newHostLimiter(cfg.HostConcurrency)
@@ -141,48 +138,42 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 		}
 	}()
 
-	var quiet struct{ closed, filtered atomic.Int64 }
-	var next atomic.Uint64
 	opened := make(chan openPort, examinersN)
-
-	var connectors errgroup.Group
-	for range min(uint64(cfg.Concurrency), max(ord.count, 1)) {
-		connectors.Go(func() error {
-			for ctx.Err() == nil {
-				j := next.Add(1) - 1
-				if j >= ord.count {
-					return nil
-				}
-				p := set.At(ord.at(j))
-				c, state, ok := connectOne(ctx, conn, hosts, pace, p, cfg.ConnectTimeout)
-				if !ok {
-					return nil // interrupted
-				}
-				if state == report.StateOpen {
-					cfg.Progress.Open.Add(1)
-					select {
-					case opened <- openPort{p, c}:
-					case <-ctx.Done():
-						c.Close()
-						hosts.release(p.IP)
+	src := &probeSource{set: set, ord: ord}
+	sink := &connectSink{ctx: ctx, cfg: &cfg, hosts: hosts, opened: opened, results: results}
+	connectDone := make(chan struct{})
+	go func() {
+		defer close(connectDone)
+		if cfg.Dialer == nil && runRawEngines(ctx, cfg.Concurrency, src, sink, pace, cfg.ConnectTimeout) {
+			return
+		}
+		conn := defaultConnector()
+		if cfg.Dialer != nil {
+			conn = dialConnector{d: cfg.Dialer}
+		}
+		var workers errgroup.Group
+		for range min(uint64(cfg.Concurrency), max(ord.count, 1)) {
+			workers.Go(func() error {
+				for ctx.Err() == nil {
+					p, ok := src.take()
+					if !ok {
 						return nil
 					}
-					continue
+					c, state, ok := connectOne(ctx, conn, hosts, pace, p, cfg.ConnectTimeout)
+					if !ok {
+						return nil // interrupted
+					}
+					if state != report.StateOpen {
+						sink.quiet(p, state)
+					} else if !sink.open(p, c) {
+						return nil
+					}
 				}
-				hosts.release(p.IP)
-				cfg.Progress.Done.Add(1)
-				switch {
-				case cfg.ShowClosed:
-					results <- quietEndpoint(p, state)
-				case state == report.StateClosed:
-					quiet.closed.Add(1)
-				default:
-					quiet.filtered.Add(1)
-				}
-			}
-			return nil
-		})
-	}
+				return nil
+			})
+		}
+		_ = workers.Wait()
+	}()
 	var examiners errgroup.Group
 	for range examinersN {
 		examiners.Go(func() error {
@@ -197,23 +188,79 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 			return nil
 		})
 	}
-	_ = connectors.Wait()
+	<-connectDone
 	close(opened)
 	_ = examiners.Wait()
 	close(results)
 	<-collected
 
-	r.Summary.Closed += int(quiet.closed.Load())
-	r.Summary.Filtered += int(quiet.filtered.Load())
-	r.Summary.Probes += int(quiet.closed.Load() + quiet.filtered.Load())
+	r.Summary.Closed += int(sink.closed.Load())
+	r.Summary.Filtered += int(sink.filtered.Load())
+	r.Summary.Probes += int(sink.closed.Load() + sink.filtered.Load())
 	r.Summary.Hosts = int(set.Hosts())
-	r.Complete = ctx.Err() == nil && next.Load() >= ord.count
+	r.Complete = ctx.Err() == nil && src.exhausted()
 	r.FinishedAt = cfg.Now().UTC()
 	SortEndpoints(r.Endpoints)
 	if sinkErr != nil {
 		return r, fmt.Errorf("write results: %w", sinkErr)
 	}
 	return r, nil
+}
+
+// probeSource hands this sweep's probes, in order, to every connect worker.
+type probeSource struct {
+	set  *TargetSet
+	ord  order
+	next atomic.Uint64
+}
+
+// take returns the next probe; false when none are left.
+func (s *probeSource) take() (Probe, bool) {
+	j := s.next.Add(1) - 1
+	if j >= s.ord.count {
+		return Probe{}, false
+	}
+	return s.set.At(s.ord.at(j)), true
+}
+
+func (s *probeSource) exhausted() bool { return s.next.Load() >= s.ord.count }
+
+// connectSink receives what the connect phase learns about each probe.
+type connectSink struct {
+	ctx              context.Context
+	cfg              *Config
+	hosts            *hostLimiter
+	opened           chan<- openPort
+	results          chan<- *report.Endpoint
+	closed, filtered atomic.Int64
+}
+
+// open hands an open port and its connection to the examiners, which
+// release its host slot. False when the sweep was interrupted first.
+func (s *connectSink) open(p Probe, c net.Conn) bool {
+	s.cfg.Progress.Open.Add(1)
+	select {
+	case s.opened <- openPort{p, c}:
+		return true
+	case <-s.ctx.Done():
+		c.Close()
+		s.hosts.release(p.IP)
+		return false
+	}
+}
+
+// quiet records a closed or filtered probe and frees its host slot.
+func (s *connectSink) quiet(p Probe, state report.State) {
+	s.hosts.release(p.IP)
+	s.cfg.Progress.Done.Add(1)
+	switch {
+	case s.cfg.ShowClosed:
+		s.results <- quietEndpoint(p, state)
+	case state == report.StateClosed:
+		s.closed.Add(1)
+	default:
+		s.filtered.Add(1)
+	}
 }
 
 // connectOne takes a host slot and a rate token, then connects. A local

@@ -168,7 +168,8 @@ func (h hostsFile) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr,
 
 // sweep runs the real sweep over targets and ports, built as runScan in
 // cli_scan.go builds it: the TLS probe then the plaintext probe, the
-// system roots plus the --ca-file CAs, a plain net.Dialer, --expiry-warn 30.
+// system roots plus the --ca-file CAs, no injected Dialer (the raw connect
+// phase and a net.Dialer for probes, as in production), --expiry-warn 30.
 func sweep(t *testing.T, targets []string, ports []int, o sweepOptions) *report.Report {
 	t.Helper()
 	if o.timeout == 0 {
@@ -201,7 +202,6 @@ func sweep(t *testing.T, targets []string, ports []int, o sweepOptions) *report.
 		Concurrency:     256,
 		ConnectTimeout:  o.timeout,
 		EndpointTimeout: o.endpointTimeout,
-		Dialer:          &net.Dialer{},
 		Probes: []probes.Probe{
 			tlsProbe,
 			probes.NewPlaintext(probes.PlaintextConfig{Timeout: o.timeout, UserAgent: "tlsweep/test"}),

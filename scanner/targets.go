@@ -295,6 +295,8 @@ type Probe struct {
 	Port int
 }
 
+func (p Probe) addrPort() netip.AddrPort { return netip.AddrPortFrom(p.IP, uint16(p.Port)) }
+
 // Name is the host name, or the address as text for address targets.
 func (p Probe) Name() string {
 	if p.Host != "" {

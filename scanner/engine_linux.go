@@ -1,0 +1,302 @@
+package scanner
+
+import (
+	"context"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tlsweep/tlsweep/report"
+)
+
+// The connect phase on Linux, when no Dialer is injected, is one event loop
+// per core rather than a goroutine per connection in flight. Each loop
+// keeps its share of --concurrency non-blocking connects on its own epoll
+// instance and a FIFO of deadlines (every connect has the same timeout, so
+// the oldest is always the next to expire). A dead probe then costs
+// socket, connect, one epoll registration and close: no goroutine, no
+// timer, no runtime poller entry. Only open ports become net.Conns.
+
+const (
+	engineBatch   = 64                    // connects started between two looks at the events
+	engineMaxWait = 20 * time.Millisecond // longest sleep, so cancellation and waiting hosts are seen
+	engineWaiting = 64                    // probes held back for a busy host before taking new ones
+)
+
+// runRawEngines runs the connect phase until every probe of src is decided
+// or ctx ends. False when the event loops could not start (no epoll), and
+// the caller falls back to goroutine workers.
+func runRawEngines(ctx context.Context, concurrency int, src *probeSource, sink *connectSink, pace *pacer, timeout time.Duration) bool {
+	n := min(runtime.GOMAXPROCS(0), 4)
+	if src.ord.count < uint64(n)*engineBatch {
+		n = 1
+	}
+	engines := make([]*engine, 0, n)
+	for range n {
+		e, err := newEngine(max(concurrency/n, 1), timeout)
+		if err != nil {
+			for _, e := range engines {
+				e.close()
+			}
+			return false
+		}
+		engines = append(engines, e)
+	}
+	done := make(chan struct{}, n)
+	for _, e := range engines {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			defer e.close()
+			e.run(ctx, src, sink, pace)
+		}()
+	}
+	for range n {
+		<-done
+	}
+	return true
+}
+
+// engineSlot is a connect in flight, indexed by its socket; gen tells a
+// reused descriptor from the one a deadline was set for (0: free).
+type engineSlot struct {
+	p   Probe
+	gen uint32
+}
+
+type engineDeadline struct {
+	fd  int32
+	gen uint32
+	at  time.Duration // since the engine started
+}
+
+type engine struct {
+	epfd     int
+	limit    int
+	timeout  time.Duration
+	start    time.Time
+	gen      uint32
+	slots    []engineSlot     // by descriptor
+	fifo     []engineDeadline // oldest first, from head
+	head     int
+	inflight int
+	waiting  []Probe // their host was at --host-concurrency
+	events   []unix.EpollEvent
+	pauseTil time.Duration // out of sockets: start nothing before this
+	backoff  time.Duration
+}
+
+func newEngine(limit int, timeout time.Duration) (*engine, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	return &engine{epfd: epfd, limit: limit, timeout: timeout, start: time.Now(), events: make([]unix.EpollEvent, 256)}, nil
+}
+
+func (e *engine) now() time.Duration { return time.Since(e.start) }
+
+func (e *engine) close() { unix.Close(e.epfd) }
+
+func (e *engine) run(ctx context.Context, src *probeSource, sink *connectSink, pace *pacer) {
+	defer e.abandon(sink)
+	for ctx.Err() == nil {
+		more := e.issue(ctx, src, sink, pace)
+		if e.inflight == 0 && len(e.waiting) == 0 && src.exhausted() {
+			return
+		}
+		wait := time.Duration(0)
+		if !more {
+			wait = engineMaxWait
+			if e.head < len(e.fifo) {
+				wait = min(wait, max(e.fifo[e.head].at-e.now(), 0))
+			}
+			if e.pauseTil > 0 {
+				wait = min(wait, max(e.pauseTil-e.now(), 0))
+			}
+		}
+		// Round up: a wait cut to 0 ms would spin until the deadline.
+		n, err := unix.EpollWait(e.epfd, e.events, int((wait+time.Millisecond-1)/time.Millisecond))
+		if err != nil && err != unix.EINTR {
+			return // the epoll descriptor is broken: abandon is all that is left
+		}
+		for _, ev := range e.events[:max(n, 0)] {
+			if !e.settle(int(ev.Fd), sink) {
+				return
+			}
+		}
+		e.reap(sink)
+	}
+}
+
+// issue starts connects until the engine is full, a batch has gone out or
+// there is nothing to start now. more is true when it stopped only for the
+// batch size.
+func (e *engine) issue(ctx context.Context, src *probeSource, sink *connectSink, pace *pacer) (more bool) {
+	if e.pauseTil > 0 {
+		if e.now() < e.pauseTil {
+			return false
+		}
+		e.pauseTil = 0
+	}
+	// Probes held back for a busy host go first, in order.
+	kept := e.waiting[:0]
+	for i, p := range e.waiting {
+		if e.inflight >= e.limit || ctx.Err() != nil || e.pauseTil > 0 {
+			kept = append(kept, e.waiting[i:]...)
+			break
+		}
+		if !sink.hosts.tryAcquire(p.IP) {
+			kept = append(kept, p)
+			continue
+		}
+		if !e.begin(ctx, p, sink, pace) {
+			kept = append(kept, e.waiting[i+1:]...)
+			break
+		}
+	}
+	e.waiting = kept
+	for range engineBatch {
+		if e.inflight >= e.limit || len(e.waiting) >= engineWaiting || e.pauseTil > 0 || ctx.Err() != nil {
+			return false
+		}
+		p, ok := src.take()
+		if !ok {
+			return false
+		}
+		if !sink.hosts.tryAcquire(p.IP) {
+			e.waiting = append(e.waiting, p)
+			continue
+		}
+		if !e.begin(ctx, p, sink, pace) {
+			return false
+		}
+	}
+	return true
+}
+
+// begin connects one probe whose host slot is held. False when the engine
+// must stop starting connects for now (interrupted, or out of sockets and
+// the probe is back in the waiting list).
+func (e *engine) begin(ctx context.Context, p Probe, sink *connectSink, pace *pacer) bool {
+	if !pace.wait(ctx) {
+		sink.hosts.release(p.IP)
+		return false
+	}
+	fd, state, done, err := startConnect(p.addrPort())
+	if err == nil && !done {
+		err = unix.EpollCtl(e.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLONESHOT, Fd: int32(fd)})
+		if err != nil {
+			unix.Close(fd)
+		}
+	}
+	if err != nil {
+		sink.hosts.release(p.IP)
+		e.retryLater(p)
+		return false
+	}
+	e.backoff = 0
+	switch {
+	case !done:
+		e.track(fd, p)
+	case state != report.StateOpen:
+		sink.quiet(p, state)
+	default:
+		return e.handOver(fd, p, sink)
+	}
+	return true
+}
+
+// retryLater puts a probe that hit a local shortage back at the front and
+// pauses new connects, doubling the pause up to 200 ms.
+func (e *engine) retryLater(p Probe) {
+	e.waiting = append([]Probe{p}, e.waiting...)
+	e.backoff = min(max(2*e.backoff, time.Millisecond), 200*time.Millisecond)
+	e.pauseTil = e.now() + e.backoff
+}
+
+func (e *engine) track(fd int, p Probe) {
+	if fd >= len(e.slots) {
+		e.slots = append(e.slots, make([]engineSlot, fd+1-len(e.slots)+len(e.slots)/2)...)
+	}
+	e.gen++
+	if e.gen == 0 {
+		e.gen = 1
+	}
+	e.slots[fd] = engineSlot{p: p, gen: e.gen}
+	if e.head > 0 && e.head >= len(e.fifo)/2 {
+		e.fifo = append(e.fifo[:0], e.fifo[e.head:]...)
+		e.head = 0
+	}
+	e.fifo = append(e.fifo, engineDeadline{fd: int32(fd), gen: e.gen, at: e.now() + e.timeout})
+	e.inflight++
+}
+
+func (e *engine) untrack(fd int) Probe {
+	p := e.slots[fd].p
+	e.slots[fd] = engineSlot{}
+	e.inflight--
+	return p
+}
+
+// settle reads the answer to a connect the kernel has decided. False when
+// the sweep was interrupted while handing an open port over.
+func (e *engine) settle(fd int, sink *connectSink) bool {
+	if fd < 0 || fd >= len(e.slots) || e.slots[fd].gen == 0 {
+		return true
+	}
+	p := e.untrack(fd)
+	soerr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err == nil && soerr == 0 {
+		_ = unix.EpollCtl(e.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+		return e.handOver(fd, p, sink)
+	}
+	unix.Close(fd)
+	if err == nil {
+		var state report.State
+		if state, err = errnoState(unix.Errno(soerr)); err == nil {
+			sink.quiet(p, state)
+			return true
+		}
+	}
+	sink.hosts.release(p.IP)
+	e.retryLater(p)
+	return true
+}
+
+// handOver makes an open socket a net.Conn for the examiners.
+func (e *engine) handOver(fd int, p Probe, sink *connectSink) bool {
+	conn, _, err := fileConn(fd)
+	if err != nil { // out of descriptors for the dup: try the probe again
+		sink.hosts.release(p.IP)
+		e.retryLater(p)
+		return true
+	}
+	return sink.open(p, conn)
+}
+
+// reap closes connects whose deadline has passed: no answer is filtered.
+func (e *engine) reap(sink *connectSink) {
+	now := e.now()
+	for e.head < len(e.fifo) && e.fifo[e.head].at <= now {
+		d := e.fifo[e.head]
+		e.head++
+		if int(d.fd) < len(e.slots) && e.slots[d.fd].gen == d.gen {
+			p := e.untrack(int(d.fd))
+			unix.Close(int(d.fd))
+			sink.quiet(p, report.StateFiltered)
+		}
+	}
+}
+
+// abandon closes what is still in flight when the sweep ends early.
+func (e *engine) abandon(sink *connectSink) {
+	for fd := range e.slots {
+		if e.slots[fd].gen != 0 {
+			p := e.untrack(fd)
+			unix.Close(fd)
+			sink.hosts.release(p.IP)
+		}
+	}
+	e.waiting = nil
+}

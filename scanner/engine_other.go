@@ -1,0 +1,14 @@
+//go:build !linux
+
+package scanner
+
+import (
+	"context"
+	"time"
+)
+
+// runRawEngines has no event-loop connect phase off Linux: false sends the
+// sweep to the goroutine workers.
+func runRawEngines(context.Context, int, *probeSource, *connectSink, *pacer, time.Duration) bool {
+	return false
+}
