@@ -2,6 +2,10 @@ package probes
 
 import "strconv"
 
+// alertProtocolVersion is the alert a server sends for a hello whose
+// version it cannot serve.
+const alertProtocolVersion = 70
+
 // alertNames are the TLS alert descriptions (RFC 8446 section 6, RFC 5246 7.2).
 var alertNames = map[uint8]string{
 	0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac", 21: "decryption_failed",

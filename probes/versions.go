@@ -300,7 +300,9 @@ func (p *Versions) enumerate(ctx context.Context, d Dialer, t Target, known uint
 }
 
 // versions sends one hello per version, newest first, skipping versions
-// an earlier answer settled.
+// an earlier answer settled: a ServerHello at an older version settles the
+// ones between, and a modern server's protocol_version alert every older
+// one (refusesOlder).
 func (sc *scan) versions() {
 	lists := suitesByVersion()
 	for _, v := range []uint16{verTLS13, verTLS12, verTLS11, verTLS10, verSSL3} {
@@ -314,6 +316,13 @@ func (sc *scan) versions() {
 		}
 		if err != nil || !sc.note(v, win, r) {
 			sc.refused[v] = true
+			if err == nil && sc.refusesOlder(v, r) {
+				for _, w := range []uint16{verTLS11, verTLS10, verSSL3} {
+					if w < v {
+						sc.refused[w] = true
+					}
+				}
+			}
 		}
 	}
 	r, err := sc.exchange(BuildSSLv2ClientHello(nil))
@@ -325,6 +334,18 @@ func (sc *scan) versions() {
 		}
 		sc.accepted[verSSL2] = len(sc.sslv2) > 0
 	}
+}
+
+// refusesOlder reports whether the refusal r of a hello at v also refuses
+// every older version. A server must answer a legacy hello with the newest
+// version it has at or below the hello's (RFC 5246 E.1), so an outright
+// protocol_version alert means it has none. Only a server that already
+// accepted TLS 1.2 or 1.3 is taken at its word: version-intolerant stacks,
+// which refuse any hello newer than their own version, are old ones that
+// speak neither, and they still get a hello per version.
+func (sc *scan) refusesOlder(v uint16, r ServerReply) bool {
+	return v != verTLS13 && r.Kind == ReplyAlert && r.AlertDesc == alertProtocolVersion &&
+		(sc.accepted[verTLS13] || sc.accepted[verTLS12])
 }
 
 // note records the ServerHello a hello at version v offering win got. A
