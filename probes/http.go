@@ -73,7 +73,11 @@ func (p *HTTP) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoin
 	if secure {
 		scheme = "https"
 	}
-	head, err := p.exchange(ctx, d, t, secure)
+	head, err := p.exchange(ctx, d, t, secure, classicalCurves)
+	if secure && remoteAlert(err) && ctx.Err() == nil {
+		// Refused without the post-quantum hybrid: ask again with it.
+		head, err = p.exchange(ctx, d, t, secure, nil)
+	}
 	switch {
 	case errors.Is(err, errNotHTTP):
 		return nil // another protocol inside TLS (Code42 on 4287): nothing to say
@@ -110,10 +114,17 @@ func (p *HTTP) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoin
 	return nil
 }
 
+// remoteAlert reports whether err is an alert the server sent
+// (crypto/tls returns it as a *net.OpError "remote error").
+func remoteAlert(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error"
+}
+
 // exchange connects, sends the request and reads the response head. A
 // non-nil head with an error is a head cut short (too long, or the
 // connection ended inside it).
-func (p *HTTP) exchange(ctx context.Context, d Dialer, t Target, secure bool) (*httpHead, error) {
+func (p *HTTP) exchange(ctx context.Context, d Dialer, t Target, secure bool, curves []tls.CurveID) (*httpHead, error) {
 	dctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	raw, err := d.DialContext(dctx, "tcp", t.Addr())
@@ -136,6 +147,7 @@ func (p *HTTP) exchange(ctx context.Context, d Dialer, t Target, secure bool) (*
 			MinVersion:         tls.VersionTLS10,
 			MaxVersion:         tls.VersionTLS13,
 			CipherSuites:       tlsxtls.AllCiphers,
+			CurvePreferences:   curves,
 		})
 		if err := tc.HandshakeContext(dctx); err != nil {
 			return nil, fmt.Errorf("tls handshake: %w", err)
@@ -153,6 +165,13 @@ func (p *HTTP) exchange(ctx context.Context, d Dialer, t Target, secure bool) (*
 	}
 	return readHTTPHead(conn)
 }
+
+// classicalCurves leave the post-quantum hybrid out of the request's
+// handshake: reading a header needs no post-quantum secrecy, and ML-KEM's
+// key generation doubles the handshake's cost on both sides. (crypto/tls
+// sends the hybrid's key share whenever it is offered at all.) A server
+// that refuses them is asked again with the defaults.
+var classicalCurves = []tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP384, tls.CurveP521}
 
 // hostHeader is the Host header for t: the server name, else the IP
 // address, with the port unless it is the scheme's default.

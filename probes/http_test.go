@@ -453,3 +453,42 @@ func (c *httpCountingReader) Read(p []byte) (int, error) {
 	c.n += n
 	return n, err
 }
+
+// TestHTTPKeyExchange: the request goes over one classical X25519 key
+// share, even to a server that prefers the post-quantum hybrid (whose key
+// generation would double the handshake's cost), and a server that takes
+// only the hybrid still gets its request, after a HelloRetryRequest.
+func TestHTTPKeyExchange(t *testing.T) {
+	cases := map[string]struct {
+		server []tls.CurveID
+		want   tls.CurveID
+	}{
+		"server prefers the hybrid":  {nil, tls.X25519},
+		"server takes only a hybrid": {[]tls.CurveID{tls.X25519MLKEM768}, tls.X25519MLKEM768},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			cfg := &tls.Config{Certificates: []tls.Certificate{httpTestCert(t).TLSCertificate()}, CurvePreferences: tc.server}
+			curves := make(chan tls.CurveID, 4)
+			tgt := httpServe(t, func(c net.Conn) {
+				conn := tls.Server(c, cfg)
+				if conn.Handshake() != nil {
+					return
+				}
+				line, _ := bufio.NewReader(conn).ReadString('\n')
+				if line == "" {
+					return // the TLS probe's own connection
+				}
+				curves <- conn.ConnectionState().CurveID
+				_, _ = io.WriteString(conn, "HTTP/1.1 204 No Content\r\n\r\n")
+			})
+			ep, _, err := httpScan(t, tgt, NewHTTP(HTTPConfig{Timeout: httpTestTimeout}))
+			if err != nil || ep.HTTP == nil || ep.HTTP.Status != 204 {
+				t.Fatalf("err %v, HTTP %+v: want the 204", err, ep.HTTP)
+			}
+			if got := <-curves; got != tc.want {
+				t.Errorf("request sent over %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
