@@ -19,8 +19,7 @@ type connector interface {
 	connect(ctx context.Context, ap netip.AddrPort, timeout time.Duration) (net.Conn, report.State, error)
 }
 
-// dialConnector connects through an injected Dialer, or a net.Dialer where
-// the event-loop connect phase is not available (see engine_linux.go).
+// dialConnector connects through a Dialer (see runDialWorkers).
 type dialConnector struct{ d probes.Dialer }
 
 func (c dialConnector) connect(ctx context.Context, ap netip.AddrPort, timeout time.Duration) (net.Conn, report.State, error) {
@@ -35,8 +34,6 @@ func (c dialConnector) connect(ctx context.Context, ap netip.AddrPort, timeout t
 	}
 	return nil, dialState(err), nil
 }
-
-func defaultConnector() connector { return dialConnector{d: &net.Dialer{}} }
 
 func dialState(err error) report.State {
 	if errors.Is(err, syscall.ECONNREFUSED) {

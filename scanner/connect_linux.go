@@ -43,12 +43,8 @@ func errnoState(e unix.Errno) (report.State, error) {
 
 // fileConn makes a connected socket a net.Conn; the descriptor is closed
 // either way (net.FileConn keeps its own copy).
-func fileConn(fd int) (net.Conn, report.State, error) {
+func fileConn(fd int) (net.Conn, error) {
 	f := os.NewFile(uintptr(fd), "")
-	conn, err := net.FileConn(f)
-	f.Close()
-	if err != nil {
-		return nil, "", err
-	}
-	return conn, report.StateOpen, nil
+	defer f.Close()
+	return net.FileConn(f)
 }

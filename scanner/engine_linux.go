@@ -58,11 +58,14 @@ func runRawEngines(ctx context.Context, concurrency int, src *probeSource, sink 
 	return true
 }
 
-// engineSlot is a connect in flight, indexed by its socket; gen tells a
-// reused descriptor from the one a deadline was set for (0: free).
+// engineSlot is a connect in flight, indexed by its socket, with the
+// address it is connecting to; gen tells a reused descriptor from the one
+// a deadline was set for (0: free).
 type engineSlot struct {
-	p   Probe
-	gen uint32
+	p      Probe
+	sa     unix.Sockaddr
+	family int
+	gen    uint32
 }
 
 type engineDeadline struct {
@@ -188,8 +191,7 @@ func (e *engine) begin(ctx context.Context, p Probe, sink *connectSink, pace *pa
 	sa, family := sockaddr(p.addrPort())
 	s, err := e.socket(family)
 	if err != nil {
-		sink.hosts.release(p.IP)
-		e.retryLater(p)
+		e.shortage(p, sink)
 		return false
 	}
 	err = unix.Connect(s.fd, sa)
@@ -199,11 +201,12 @@ func (e *engine) begin(ctx context.Context, p Probe, sink *connectSink, pace *pa
 		// this way leaves the socket unconnected, ready for the next probe.
 		err = unix.Connect(s.fd, sa)
 	}
-	return e.decide(s, p, err, sink)
+	return e.decide(s, sa, p, err, sink)
 }
 
-// decide acts on what connect(2) said about p's socket.
-func (e *engine) decide(s engineSocket, p Probe, err error, sink *connectSink) bool {
+// decide acts on what connect(2) to sa said about p's socket. False when
+// the engine must stop starting connects for now.
+func (e *engine) decide(s engineSocket, sa unix.Sockaddr, p Probe, err error, sink *connectSink) bool {
 	switch err {
 	case unix.EALREADY, unix.EINPROGRESS:
 		op := unix.EPOLL_CTL_ADD
@@ -212,32 +215,27 @@ func (e *engine) decide(s engineSocket, p Probe, err error, sink *connectSink) b
 		}
 		if err := unix.EpollCtl(e.epfd, op, s.fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLONESHOT, Fd: int32(s.fd)}); err != nil {
 			unix.Close(s.fd)
-			sink.hosts.release(p.IP)
-			e.retryLater(p)
+			e.shortage(p, sink)
 			return false
 		}
-		e.track(s.fd, p)
-		e.backoff = 0
-		return true
+		e.track(s, sa, p)
 	case nil, unix.EISCONN:
 		e.backoff = 0
 		return e.handOver(s, p, sink)
 	case unix.ECONNREFUSED:
-		e.backoff = 0
 		e.recycle(s)
 		sink.quiet(p, report.StateClosed)
-		return true
-	}
-	unix.Close(s.fd)
-	errno, _ := err.(unix.Errno)
-	state, lerr := errnoState(errno)
-	if lerr != nil {
-		sink.hosts.release(p.IP)
-		e.retryLater(p)
-		return false
+	default:
+		unix.Close(s.fd)
+		errno, _ := err.(unix.Errno)
+		state, lerr := errnoState(errno)
+		if lerr != nil {
+			e.shortage(p, sink)
+			return false
+		}
+		sink.quiet(p, state)
 	}
 	e.backoff = 0
-	sink.quiet(p, state)
 	return true
 }
 
@@ -278,15 +276,18 @@ func familyIndex(family int) int {
 	return 0
 }
 
-// retryLater puts a probe that hit a local shortage back at the front and
+// shortage gives back the host slot of a probe that hit a local shortage
+// (out of sockets, ports or memory), puts the probe back at the front and
 // pauses new connects, doubling the pause up to 200 ms.
-func (e *engine) retryLater(p Probe) {
+func (e *engine) shortage(p Probe, sink *connectSink) {
+	sink.hosts.release(p.IP)
 	e.waiting = append([]Probe{p}, e.waiting...)
 	e.backoff = min(max(2*e.backoff, time.Millisecond), 200*time.Millisecond)
 	e.pauseTil = e.now() + e.backoff
 }
 
-func (e *engine) track(fd int, p Probe) {
+func (e *engine) track(s engineSocket, sa unix.Sockaddr, p Probe) {
+	fd := s.fd
 	if fd >= len(e.slots) {
 		e.slots = append(e.slots, make([]engineSlot, fd+1-len(e.slots)+len(e.slots)/2)...)
 	}
@@ -294,7 +295,7 @@ func (e *engine) track(fd int, p Probe) {
 	if e.gen == 0 {
 		e.gen = 1
 	}
-	e.slots[fd] = engineSlot{p: p, gen: e.gen}
+	e.slots[fd] = engineSlot{p: p, sa: sa, family: s.family, gen: e.gen}
 	if e.head > 0 && e.head >= len(e.fifo)/2 {
 		e.fifo = append(e.fifo[:0], e.fifo[e.head:]...)
 		e.head = 0
@@ -303,11 +304,11 @@ func (e *engine) track(fd int, p Probe) {
 	e.inflight++
 }
 
-func (e *engine) untrack(fd int) Probe {
-	p := e.slots[fd].p
+func (e *engine) untrack(fd int) engineSlot {
+	sl := e.slots[fd]
 	e.slots[fd] = engineSlot{}
 	e.inflight--
-	return p
+	return sl
 }
 
 // settle reads the answer to a connect the kernel has decided by asking
@@ -317,9 +318,9 @@ func (e *engine) settle(fd int, sink *connectSink) bool {
 	if fd < 0 || fd >= len(e.slots) || e.slots[fd].gen == 0 {
 		return true
 	}
-	p := e.untrack(fd)
-	sa, family := sockaddr(p.addrPort())
-	return e.decide(engineSocket{fd: fd, family: family, registered: true}, p, unix.Connect(fd, sa), sink)
+	sl := e.untrack(fd)
+	s := engineSocket{fd: fd, family: sl.family, registered: true}
+	return e.decide(s, sl.sa, sl.p, unix.Connect(fd, sl.sa), sink)
 }
 
 // handOver makes an open socket a net.Conn for the examiners.
@@ -327,10 +328,9 @@ func (e *engine) handOver(s engineSocket, p Probe, sink *connectSink) bool {
 	if s.registered {
 		_ = unix.EpollCtl(e.epfd, unix.EPOLL_CTL_DEL, s.fd, nil)
 	}
-	conn, _, err := fileConn(s.fd)
+	conn, err := fileConn(s.fd)
 	if err != nil { // out of descriptors for the dup: try the probe again
-		sink.hosts.release(p.IP)
-		e.retryLater(p)
+		e.shortage(p, sink)
 		return true
 	}
 	return sink.open(p, conn)
@@ -343,9 +343,9 @@ func (e *engine) reap(sink *connectSink) {
 		d := e.fifo[e.head]
 		e.head++
 		if int(d.fd) < len(e.slots) && e.slots[d.fd].gen == d.gen {
-			p := e.untrack(int(d.fd))
+			sl := e.untrack(int(d.fd))
 			unix.Close(int(d.fd))
-			sink.quiet(p, report.StateFiltered)
+			sink.quiet(sl.p, report.StateFiltered)
 		}
 	}
 }
@@ -354,9 +354,9 @@ func (e *engine) reap(sink *connectSink) {
 func (e *engine) abandon(sink *connectSink) {
 	for fd := range e.slots {
 		if e.slots[fd].gen != 0 {
-			p := e.untrack(fd)
+			sl := e.untrack(fd)
 			unix.Close(fd)
-			sink.hosts.release(p.IP)
+			sink.hosts.release(sl.p.IP)
 		}
 	}
 	e.waiting = nil

@@ -144,35 +144,9 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	connectDone := make(chan struct{})
 	go func() {
 		defer close(connectDone)
-		if cfg.Dialer == nil && runRawEngines(ctx, cfg.Concurrency, src, sink, pace, cfg.ConnectTimeout) {
-			return
+		if cfg.Dialer != nil || !runRawEngines(ctx, cfg.Concurrency, src, sink, pace, cfg.ConnectTimeout) {
+			runDialWorkers(ctx, &cfg, dialConnector{d: probeDialer}, src, sink, hosts, pace)
 		}
-		conn := defaultConnector()
-		if cfg.Dialer != nil {
-			conn = dialConnector{d: cfg.Dialer}
-		}
-		var workers errgroup.Group
-		for range min(uint64(cfg.Concurrency), max(ord.count, 1)) {
-			workers.Go(func() error {
-				for ctx.Err() == nil {
-					p, ok := src.take()
-					if !ok {
-						return nil
-					}
-					c, state, ok := connectOne(ctx, conn, hosts, pace, p, cfg.ConnectTimeout)
-					if !ok {
-						return nil // interrupted
-					}
-					if state != report.StateOpen {
-						sink.quiet(p, state)
-					} else if !sink.open(p, c) {
-						return nil
-					}
-				}
-				return nil
-			})
-		}
-		_ = workers.Wait()
 	}()
 	var examiners errgroup.Group
 	for range examinersN {
@@ -261,6 +235,34 @@ func (s *connectSink) quiet(p Probe, state report.State) {
 	default:
 		s.filtered.Add(1)
 	}
+}
+
+// runDialWorkers is the connect phase through a Dialer: --concurrency
+// workers, each connecting one probe at a time (tests inject a Dialer;
+// systems without the event loop use a net.Dialer).
+func runDialWorkers(ctx context.Context, cfg *Config, conn connector, src *probeSource, sink *connectSink, hosts *hostLimiter, pace *pacer) {
+	var workers errgroup.Group
+	for range min(uint64(cfg.Concurrency), max(src.ord.count, 1)) {
+		workers.Go(func() error {
+			for ctx.Err() == nil {
+				p, ok := src.take()
+				if !ok {
+					return nil
+				}
+				c, state, ok := connectOne(ctx, conn, hosts, pace, p, cfg.ConnectTimeout)
+				if !ok {
+					return nil // interrupted
+				}
+				if state != report.StateOpen {
+					sink.quiet(p, state)
+				} else if !sink.open(p, c) {
+					return nil
+				}
+			}
+			return nil
+		})
+	}
+	_ = workers.Wait()
 }
 
 // connectOne takes a host slot and a rate token, then connects. A local
