@@ -26,10 +26,14 @@ func TestOrderIsPermutation(t *testing.T) {
 // TestShardsPartitionTheProbeSpace: the union of N shards is the unsharded
 // probe set, with no overlap, for several N and target shapes.
 func TestShardsPartitionTheProbeSpace(t *testing.T) {
+	r := &tgtResolver{addrs: map[string][]string{"web.example": {"10.0.0.1", "fd00::9"}, "db.example": {"10.0.0.2"}}}
 	shapes := []TargetConfig{
 		{Targets: []string{"10.0.0.0/24"}, Ports: []int{4287, 4288, 11443}},
 		{Targets: []string{"10.0.0.1-37", "fd00::/124", "10.9.9.9:8443"}, Ports: []int{443}},
 		{Targets: []string{"192.0.2.0/28", "198.51.100.7"}, Ports: []int{1, 2, 3, 4, 5, 6, 7}},
+		// named hosts with two addresses, pinned ports inside and outside -p
+		{Targets: []string{"192.0.2.0/29", "web.example", "db.example:11443", "db.example:22", "10.9.9.9:443", "10.9.9.9:25"},
+			Ports: []int{22, 443, 4287, 8443, 11000, 11443}, Resolver: r},
 	}
 	for _, cfg := range shapes {
 		set, err := Expand(context.Background(), cfg)
