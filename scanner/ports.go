@@ -63,6 +63,18 @@ func ServiceName(port int) string {
 	return wellKnown[port]
 }
 
+// slowToExamine reports whether an open port is likely to keep an
+// examiner longest: an HTTPS port gets the TLS checks and then an HTTP
+// request, which a server may leave unanswered until the timeout. A sweep
+// sends these probes early while examiners are free (see probeSource).
+func slowToExamine(port int) bool {
+	switch ServiceName(port) {
+	case "https", "https-alt", "sesam-https":
+		return true
+	}
+	return false
+}
+
 // NotHTTP reports whether port is a profile port known to carry a protocol
 // other than HTTP (Code42's), so an HTTPS request there would only wait.
 func NotHTTP(port uint16) bool {

@@ -109,7 +109,7 @@ type openPort struct {
 func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, error) {
 	cfg.defaults()
 	r := &report.Report{Schema: report.Schema, StartedAt: cfg.Now().UTC(), Endpoints: []report.Endpoint{}}
-	ord := newOrder(set.Len(), cfg.Shard)
+	ord := newClassOrder(set.classes(), cfg.Shard)
 	cfg.Progress.Total.Store(ord.count)
 	// No more examiners (and channel slots) than probes: a huge
 	// --probe-concurrency must not allocate for work that does not exist.
@@ -139,8 +139,10 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	}()
 
 	opened := make(chan openPort, examinersN)
-	src := &probeSource{set: set, ord: ord}
 	sink := &connectSink{ctx: ctx, cfg: &cfg, hosts: hosts, opened: opened, results: results}
+	// Keep a quarter of the examiners for the quick ports found meanwhile.
+	busyAt := int64(examinersN - examinersN/4)
+	src := &probeSource{set: set, ord: ord, busy: func() bool { return sink.examining.Load() >= busyAt }}
 	connectDone := make(chan struct{})
 	go func() {
 		defer close(connectDone)
@@ -153,6 +155,7 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 		examiners.Go(func() error {
 			for op := range opened {
 				ep, ok := examine(ctx, &cfg, probeDialer, op)
+				sink.examining.Add(-1)
 				hosts.release(op.p.IP)
 				cfg.Progress.Done.Add(1)
 				if ok {
@@ -181,23 +184,42 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	return r, nil
 }
 
-// probeSource hands this sweep's probes, in order, to every connect worker.
+// probeSource hands this sweep's probes to every connect worker. A shard's
+// positions form two runs (see order): the probes of ports slow to examine,
+// then the others. The source takes from the slow run while the examiners
+// have room, and from the other run while they are busy. Slow examinations
+// (an HTTPS request may wait the whole timeout) thus start early and
+// overlap the rest of the sweep instead of trailing it, and they never
+// hold up the connect phase. Each position is taken once, whatever the
+// interleaving, so a shard's probe set does not depend on timing.
 type probeSource struct {
-	set  *TargetSet
-	ord  order
-	next atomic.Uint64
+	set *TargetSet
+	ord order
+	// busy reports that the examiners are nearly all taken; nil means
+	// never.
+	busy       func() bool
+	slow, rest atomic.Uint64 // taken positions of each run
 }
 
 // take returns the next probe; false when none are left.
 func (s *probeSource) take() (Probe, bool) {
-	j := s.next.Add(1) - 1
-	if j >= s.ord.count {
-		return Probe{}, false
+	if s.busy == nil || !s.busy() {
+		if j := s.slow.Add(1) - 1; j < s.ord.split {
+			return s.set.At(s.ord.at(j)), true
+		}
 	}
-	return s.set.At(s.ord.at(j)), true
+	if j := s.ord.split + s.rest.Add(1) - 1; j < s.ord.count {
+		return s.set.At(s.ord.at(j)), true
+	}
+	if j := s.slow.Add(1) - 1; j < s.ord.split {
+		return s.set.At(s.ord.at(j)), true
+	}
+	return Probe{}, false
 }
 
-func (s *probeSource) exhausted() bool { return s.next.Load() >= s.ord.count }
+func (s *probeSource) exhausted() bool {
+	return s.slow.Load() >= s.ord.split && s.ord.split+s.rest.Load() >= s.ord.count
+}
 
 // connectSink receives what the connect phase learns about each probe.
 type connectSink struct {
@@ -207,16 +229,19 @@ type connectSink struct {
 	opened           chan<- openPort
 	results          chan<- *report.Endpoint
 	closed, filtered atomic.Int64
+	examining        atomic.Int64 // open ports handed on and not yet examined
 }
 
 // open hands an open port and its connection to the examiners, which
 // release its host slot. False when the sweep was interrupted first.
 func (s *connectSink) open(p Probe, c net.Conn) bool {
 	s.cfg.Progress.Open.Add(1)
+	s.examining.Add(1)
 	select {
 	case s.opened <- openPort{p, c}:
 		return true
 	case <-s.ctx.Done():
+		s.examining.Add(-1)
 		c.Close()
 		s.hosts.release(p.IP)
 		return false

@@ -309,11 +309,13 @@ func (p Probe) Name() string {
 // targets are kept as intervals, so large networks cost no memory per
 // address. It is immutable and safe for concurrent use.
 type TargetSet struct {
-	ports  []int
+	ports  []int // the ports slow to examine first (nSlow of them)
+	nSlow  int
 	blocks []targetBlock // unnamed hosts scanned on every port, v4 then v6
 	nAll   uint64        // hosts in blocks
 	named  []Probe       // (name, ip) hosts scanned on every port; Port unused
-	pinned []Probe       // probes with a pinned port
+	pinned []Probe       // probes with a pinned port, slow ports first
+	pSlow  int           // pinned probes on a slow port
 	hosts  uint64
 	n      uint64
 }
@@ -330,9 +332,10 @@ func (s *TargetSet) Len() uint64 { return s.n }
 func (s *TargetSet) Hosts() uint64 { return s.hosts }
 
 // At returns probe i, 0 <= i < Len(). The order is deterministic and
-// port-major: all unnamed hosts on Ports[0], then all on Ports[1], and so
-// on; then named hosts in the same scheme; then pinned-port probes. At
-// panics if i is out of range.
+// port-major: all unnamed hosts on the first port, then all on the second,
+// and so on, the ports slow to examine (see slowToExamine) first; then
+// named hosts in the same scheme; then pinned-port probes, those on slow
+// ports first. At panics if i is out of range.
 func (s *TargetSet) At(i uint64) Probe {
 	np := uint64(len(s.ports))
 	all := s.nAll * np
@@ -354,6 +357,18 @@ func (s *TargetSet) At(i uint64) Probe {
 		return p
 	}
 	return s.pinned[i-nn*np]
+}
+
+// classes splits the probe indices in two: the probes of ports slow to
+// examine, and the others.
+func (s *TargetSet) classes() [][]span {
+	np, slow := uint64(len(s.ports)), uint64(s.nSlow)
+	all, nn := s.nAll*np, uint64(len(s.named))
+	pinned := all + nn*np
+	return [][]span{
+		{{0, s.nAll * slow}, {all, nn * slow}, {pinned, uint64(s.pSlow)}},
+		{{s.nAll * slow, s.nAll * (np - slow)}, {all + nn*slow, nn * (np - slow)}, {pinned + uint64(s.pSlow), uint64(len(s.pinned) - s.pSlow)}},
+	}
 }
 
 // Expand parses and validates every token first (so a bad token fails
@@ -393,6 +408,7 @@ func Expand(ctx context.Context, cfg TargetConfig) (*TargetSet, error) {
 			ports = append(ports, p)
 		}
 	}
+	ports, nSlow := slowFirst(ports, func(p int) int { return p })
 	if needPorts && len(ports) == 0 {
 		return nil, errors.New("no ports to scan for targets without a pinned port")
 	}
@@ -407,7 +423,7 @@ func Expand(ctx context.Context, cfg TargetConfig) (*TargetSet, error) {
 	}
 	excl = mergeSpans(excl)
 	incl = subtractSpans(mergeSpans(incl), excl)
-	s := &TargetSet{ports: ports}
+	s := &TargetSet{ports: ports, nSlow: nSlow}
 	tooMany := errors.New("targets span more than 2^64-1 hosts; narrow the IPv6 prefixes or ranges")
 	for _, sp := range incl {
 		s.blocks = append(s.blocks, targetBlock{lo: sp.lo, start: s.nAll})
@@ -460,6 +476,7 @@ func Expand(ctx context.Context, cfg TargetConfig) (*TargetSet, error) {
 			s.pinned = append(s.pinned, p)
 		}
 	}
+	s.pinned, s.pSlow = slowFirst(s.pinned, func(p Probe) int { return p.Port })
 	hosts, c1 := bits.Add64(s.nAll, uint64(len(s.named)+len(pinHosts)), 0)
 	if c1 != 0 {
 		return nil, tooMany
@@ -570,4 +587,22 @@ func spansContain(sp []targetSpan, ip netip.Addr) bool {
 	u := u128From16(ip.As16())
 	i, _ := slices.BinarySearchFunc(sp, u, func(x targetSpan, u uint128) int { return x.hi.cmp(u) })
 	return i < len(sp) && sp[i].lo.cmp(u) <= 0
+}
+
+// slowFirst moves the elements on ports slow to examine to the front,
+// keeping the order within each part, and says how many there are.
+func slowFirst[T any](xs []T, port func(T) int) ([]T, int) {
+	out := make([]T, 0, len(xs))
+	for _, x := range xs {
+		if slowToExamine(port(x)) {
+			out = append(out, x)
+		}
+	}
+	n := len(out)
+	for _, x := range xs {
+		if !slowToExamine(port(x)) {
+			out = append(out, x)
+		}
+	}
+	return out, n
 }

@@ -468,8 +468,9 @@ func TestExpandPinnedPorts(t *testing.T) {
 		"10.0.0.0 10.0.0.0 443", "10.0.0.1 10.0.0.1 443", "10.0.0.0 10.0.0.0 8443", "10.0.0.1 10.0.0.1 8443",
 		// named all-ports entries
 		"web.example 10.0.0.1 443", "web.example 10.0.0.1 8443",
-		// pinned, in input order; 10.0.0.1:443 and web.example:443 are covered above
-		"10.0.0.1 10.0.0.1 4287", "10.0.0.9 10.0.0.9 443", "fd00::1 fd00::1 443", "web.example 10.0.0.1 11443",
+		// pinned, HTTPS ports first, otherwise in input order; 10.0.0.1:443
+		// and web.example:443 are covered above
+		"10.0.0.9 10.0.0.9 443", "fd00::1 fd00::1 443", "web.example 10.0.0.1 11443", "10.0.0.1 10.0.0.1 4287",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("probes in order:\n got %q\nwant %q", got, want)
