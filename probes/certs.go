@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tlsweep/tlsweep/report"
@@ -21,14 +22,20 @@ import (
 // DescribeChain turns the certificates a server sent, leaf first, into
 // report certificates, judged at now.
 func DescribeChain(chain []*x509.Certificate, now time.Time) []report.Certificate {
+	return describeChain(chain, now, nil)
+}
+
+// describeChain is DescribeChain with self-signatures checked through memo
+// (nil: no memo).
+func describeChain(chain []*x509.Certificate, now time.Time, memo *sigMemo) []report.Certificate {
 	out := make([]report.Certificate, 0, len(chain))
 	for _, c := range chain {
-		out = append(out, describeCert(c, now))
+		out = append(out, describeCert(c, now, memo))
 	}
 	return out
 }
 
-func describeCert(c *x509.Certificate, now time.Time) report.Certificate {
+func describeCert(c *x509.Certificate, now time.Time, memo *sigMemo) report.Certificate {
 	sum := sha256.Sum256(c.Raw)
 	keyType, bits := keyInfo(c.PublicKey)
 	sans := make([]string, 0, len(c.DNSNames)+len(c.IPAddresses))
@@ -53,7 +60,7 @@ func describeCert(c *x509.Certificate, now time.Time) report.Certificate {
 		KeyType:            keyType,
 		KeyBits:            bits,
 		SHA256:             hex.EncodeToString(sum[:]),
-		SelfSigned:         selfSigned(c),
+		SelfSigned:         memo.selfSigned(c),
 		IsCA:               c.IsCA,
 	}
 }
@@ -71,6 +78,39 @@ func selfSigned(c *x509.Certificate) bool {
 		return false
 	}
 	return c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+// sigMemo remembers which certificates sign themselves, by the SHA-256 of
+// their DER, so a host that shows one certificate on several ports (or one
+// endpoint judged twice) costs one signature check. It holds at most
+// sigMemoMax entries and starts over when full, so a sweep's memory stays
+// flat. A nil *sigMemo checks every time.
+type sigMemo struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]bool
+}
+
+const sigMemoMax = 4096
+
+func (s *sigMemo) selfSigned(c *x509.Certificate) bool {
+	if s == nil || !bytes.Equal(c.RawIssuer, c.RawSubject) {
+		return selfSigned(c)
+	}
+	k := sha256.Sum256(c.Raw)
+	s.mu.Lock()
+	v, ok := s.m[k]
+	s.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = selfSigned(c)
+	s.mu.Lock()
+	if s.m == nil || len(s.m) >= sigMemoMax {
+		s.m = make(map[[sha256.Size]byte]bool)
+	}
+	s.m[k] = v
+	s.mu.Unlock()
+	return v
 }
 
 func keyInfo(pub any) (string, int) {
@@ -99,6 +139,11 @@ func keyInfo(pub any) (string, int) {
 // CA-signed certificate that expired is still "trusted" with an
 // expired-certificate finding rather than two findings for one fault.
 func Verify(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) error {
+	return verifyChain(chain, roots, now, nil)
+}
+
+// verifyChain is Verify with self-signatures checked through memo.
+func verifyChain(chain []*x509.Certificate, roots *x509.CertPool, now time.Time, memo *sigMemo) error {
 	if len(chain) == 0 {
 		return errors.New("the server sent no certificate")
 	}
@@ -127,15 +172,15 @@ func Verify(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) erro
 			}
 		}
 	}
-	return trustError(err, leaf)
+	return trustError(err, leaf, memo)
 }
 
-func trustError(err error, leaf *x509.Certificate) error {
+func trustError(err error, leaf *x509.Certificate, memo *sigMemo) error {
 	var ua x509.UnknownAuthorityError
 	var inv x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &ua):
-		if selfSigned(leaf) {
+		if memo.selfSigned(leaf) {
 			return errors.New("self-signed certificate not in the trusted roots")
 		}
 		if strings.Contains(err.Error(), "insecure algorithm") {

@@ -48,6 +48,7 @@ type TLS struct {
 	cfg    TLSConfig
 	client *tlsxtls.Client
 	hand   *handoff
+	sigs   sigMemo
 }
 
 // NewTLS builds the probe. tlsx never dials on its own: every handshake
@@ -207,9 +208,9 @@ func (p *TLS) handshake(conn net.Conn, t Target) (*report.TLS, error) {
 		Version: tlsxVersionName(resp.Version),
 		Cipher:  resp.Cipher,
 		SNI:     t.SNI,
-		Chain:   DescribeChain(chain, now),
+		Chain:   describeChain(chain, now, &p.sigs),
 	}
-	if verr := Verify(chain, p.cfg.Roots, now); verr != nil {
+	if verr := verifyChain(chain, p.cfg.Roots, now, &p.sigs); verr != nil {
 		info.TrustError = verr.Error()
 	} else {
 		info.Trusted = true
