@@ -189,9 +189,10 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 // then the others. The source takes from the slow run while the examiners
 // have room, and from the other run while they are busy. Slow examinations
 // (an HTTPS request may wait the whole timeout) thus start early and
-// overlap the rest of the sweep instead of trailing it, and they never
-// hold up the connect phase. Each position is taken once, whatever the
-// interleaving, so a shard's probe set does not depend on timing.
+// overlap the rest of the sweep instead of trailing it, while the other
+// ports found meanwhile still find examiners. Each position is taken once,
+// whatever the interleaving, so a shard's probe set does not depend on
+// timing.
 type probeSource struct {
 	set *TargetSet
 	ord order
