@@ -17,7 +17,7 @@ import (
 // sweepFlags tune the worker pool: how hard tlsweep pushes the network.
 func sweepFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 1024, Usage: "connection attempts in flight (raise for large subnets with firewalled hosts)"},
+		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 4096, Usage: "connection attempts in flight; each firewalled port holds one for all of --timeout"},
 		&cli.IntFlag{Name: "probe-concurrency", Value: 512, Usage: "open endpoints examined (handshakes, probes) at once"},
 		&cli.IntFlag{Name: "host-concurrency", Value: 8, Usage: "simultaneous connections to one address"},
 		&cli.Float64Flag{Name: "rate", Usage: "cap new connection attempts per second (default: no cap)"},

@@ -48,3 +48,13 @@ func fileConn(fd int) (net.Conn, error) {
 	defer f.Close()
 	return net.FileConn(f)
 }
+
+// openFileLimit is the process's open-file limit (0 when unknown). Go has
+// already raised the soft limit to the hard one at start-up.
+func openFileLimit() uint64 {
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) != nil {
+		return 0
+	}
+	return lim.Cur
+}

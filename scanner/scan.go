@@ -24,7 +24,7 @@ import (
 
 // Config is what a sweep needs besides its targets.
 type Config struct {
-	// Concurrency caps connection attempts in flight (default 1024).
+	// Concurrency caps connection attempts in flight (default 4096).
 	Concurrency int
 	// ProbeConcurrency caps open endpoints examined at once (default 512).
 	ProbeConcurrency int
@@ -74,7 +74,7 @@ type Progress struct {
 
 func (c *Config) defaults() {
 	if c.Concurrency <= 0 {
-		c.Concurrency = 1024
+		c.Concurrency = 4096
 	}
 	if c.ProbeConcurrency <= 0 {
 		c.ProbeConcurrency = 512
@@ -96,6 +96,19 @@ func (c *Config) defaults() {
 	}
 }
 
+// fdBudget caps connection attempts in flight so that, under an open-file
+// limit of limit (0: unknown), the examiners keep room for their own
+// connections (two each) and the process a margin. Running out anyway is
+// met by waiting and retrying, never reported as a target's state.
+func fdBudget(concurrency, examiners int, limit uint64) int {
+	const margin, floor = 64, 16
+	if limit == 0 {
+		return concurrency
+	}
+	room := int64(min(limit, 1<<30)) - int64(2*examiners) - margin
+	return int(max(min(int64(concurrency), room), min(int64(concurrency), floor)))
+}
+
 // openPort is a port the connect phase found open, with its connection.
 type openPort struct {
 	p    Probe
@@ -114,6 +127,8 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	// No more examiners (and channel slots) than probes: a huge
 	// --probe-concurrency must not allocate for work that does not exist.
 	examinersN := int(min(uint64(cfg.ProbeConcurrency), max(ord.count, 1)))
+
+	cfg.Concurrency = fdBudget(cfg.Concurrency, examinersN, openFileLimit())
 
 	probeDialer := cfg.Dialer
 	if probeDialer == nil {
