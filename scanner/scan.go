@@ -155,8 +155,9 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 
 	opened := make(chan openPort, examinersN)
 	sink := &connectSink{ctx: ctx, cfg: &cfg, hosts: hosts, opened: opened, results: results}
-	// Keep a quarter of the examiners for the quick ports found meanwhile.
-	busyAt := int64(examinersN - examinersN/4)
+	// Keep an eighth of the examiners for the quick ports found meanwhile
+	// (and the channel's buffer for bursts of them).
+	busyAt := int64(examinersN - examinersN/8)
 	src := &probeSource{set: set, ord: ord, busy: func() bool { return sink.examining.Load() >= busyAt }}
 	connectDone := make(chan struct{})
 	go func() {
