@@ -12,20 +12,13 @@ import (
 	"github.com/tlsweep/tlsweep/report"
 )
 
-// connector opens the first connection to a probe address. A non-nil error
-// is a local failure (out of sockets, ports or memory): the probe is tried
-// again, it says nothing about the target.
-type connector interface {
-	connect(ctx context.Context, ap netip.AddrPort, timeout time.Duration) (net.Conn, report.State, error)
-}
-
-// dialConnector connects through a Dialer (see runDialWorkers).
-type dialConnector struct{ d probes.Dialer }
-
-func (c dialConnector) connect(ctx context.Context, ap netip.AddrPort, timeout time.Duration) (net.Conn, report.State, error) {
+// dialProbe opens the first connection to a probe address through d. A
+// non-nil error is a local failure (out of sockets, ports or memory): the
+// probe is tried again, it says nothing about the target.
+func dialProbe(ctx context.Context, d probes.Dialer, ap netip.AddrPort, timeout time.Duration) (net.Conn, report.State, error) {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	conn, err := c.d.DialContext(cctx, "tcp", ap.String())
+	conn, err := d.DialContext(cctx, "tcp", ap.String())
 	if err == nil {
 		return conn, report.StateOpen, nil
 	}

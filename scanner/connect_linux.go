@@ -32,10 +32,10 @@ func newSocket(family int) (int, error) {
 // is an error (try again later), anything else (unreachable, timed out,
 // reset) is filtered.
 func errnoState(e unix.Errno) (report.State, error) {
-	switch e {
-	case unix.ECONNREFUSED:
+	switch {
+	case e == unix.ECONNREFUSED:
 		return report.StateClosed, nil
-	case unix.EMFILE, unix.ENFILE, unix.EADDRNOTAVAIL, unix.ENOBUFS, unix.ENOMEM, unix.EAGAIN:
+	case localFailure(e):
 		return "", os.NewSyscallError("connect", e)
 	}
 	return report.StateFiltered, nil

@@ -164,7 +164,7 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	go func() {
 		defer close(connectDone)
 		if cfg.Dialer != nil || !runRawEngines(ctx, cfg.Concurrency, src, sink, pace, cfg.ConnectTimeout) {
-			runDialWorkers(ctx, &cfg, dialConnector{d: probeDialer}, src, sink, hosts, pace)
+			runDialWorkers(ctx, &cfg, probeDialer, src, sink, pace)
 		}
 	}()
 	var examiners errgroup.Group
@@ -221,18 +221,27 @@ type probeSource struct {
 
 // take returns the next probe; false when none are left.
 func (s *probeSource) take() (Probe, bool) {
+	j, ok := uint64(0), false
 	if s.busy == nil || !s.busy() {
-		if j := s.slow.Add(1) - 1; j < s.ord.split {
-			return s.set.At(s.ord.at(j)), true
-		}
+		j, ok = s.takeSlow()
 	}
-	if j := s.ord.split + s.rest.Add(1) - 1; j < s.ord.count {
-		return s.set.At(s.ord.at(j)), true
+	if !ok {
+		j = s.ord.split + s.rest.Add(1) - 1
+		ok = j < s.ord.count
 	}
-	if j := s.slow.Add(1) - 1; j < s.ord.split {
-		return s.set.At(s.ord.at(j)), true
+	if !ok {
+		j, ok = s.takeSlow()
 	}
-	return Probe{}, false
+	if !ok {
+		return Probe{}, false
+	}
+	return s.set.At(s.ord.at(j)), true
+}
+
+// takeSlow claims the next position of the slow run, if any is left.
+func (s *probeSource) takeSlow() (uint64, bool) {
+	j := s.slow.Add(1) - 1
+	return j, j < s.ord.split
 }
 
 func (s *probeSource) exhausted() bool {
@@ -283,7 +292,7 @@ func (s *connectSink) quiet(p Probe, state report.State) {
 // runDialWorkers is the connect phase through a Dialer: --concurrency
 // workers, each connecting one probe at a time (tests inject a Dialer;
 // systems without the event loop use a net.Dialer).
-func runDialWorkers(ctx context.Context, cfg *Config, conn connector, src *probeSource, sink *connectSink, hosts *hostLimiter, pace *pacer) {
+func runDialWorkers(ctx context.Context, cfg *Config, d probes.Dialer, src *probeSource, sink *connectSink, pace *pacer) {
 	var workers errgroup.Group
 	for range min(uint64(cfg.Concurrency), max(src.ord.count, 1)) {
 		workers.Go(func() error {
@@ -292,7 +301,7 @@ func runDialWorkers(ctx context.Context, cfg *Config, conn connector, src *probe
 				if !ok {
 					return nil
 				}
-				c, state, ok := connectOne(ctx, conn, hosts, pace, p, cfg.ConnectTimeout)
+				c, state, ok := connectOne(ctx, d, sink.hosts, pace, p, cfg.ConnectTimeout)
 				if !ok {
 					return nil // interrupted
 				}
@@ -311,17 +320,16 @@ func runDialWorkers(ctx context.Context, cfg *Config, conn connector, src *probe
 // connectOne takes a host slot and a rate token, then connects. A local
 // failure (out of sockets) is retried after a pause. ok is false when the
 // sweep was interrupted.
-func connectOne(ctx context.Context, c connector, hosts *hostLimiter, pace *pacer, p Probe, timeout time.Duration) (net.Conn, report.State, bool) {
+func connectOne(ctx context.Context, d probes.Dialer, hosts *hostLimiter, pace *pacer, p Probe, timeout time.Duration) (net.Conn, report.State, bool) {
 	if !hosts.acquire(ctx, p.IP) {
 		return nil, "", false
 	}
-	ap := netip.AddrPortFrom(p.IP, uint16(p.Port))
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 200*time.Millisecond) {
 		if !pace.wait(ctx) {
 			hosts.release(p.IP)
 			return nil, "", false
 		}
-		conn, state, err := c.connect(ctx, ap, timeout)
+		conn, state, err := dialProbe(ctx, d, p.addrPort(), timeout)
 		if ctx.Err() != nil {
 			if conn != nil {
 				conn.Close()
