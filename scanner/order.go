@@ -54,11 +54,6 @@ type permClass struct {
 	spans   []span
 }
 
-// newOrder orders the indices 0..n-1 as one class.
-func newOrder(n uint64, sh Shard) order {
-	return newClassOrder([][]span{{{0, n}}}, sh)
-}
-
 // newClassOrder orders the classes given, one after the other. Each class
 // lists its indices as spans.
 func newClassOrder(classes [][]span, sh Shard) order {

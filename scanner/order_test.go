@@ -7,21 +7,40 @@ import (
 	"testing"
 )
 
-// TestOrderIsPermutation: every index of the space appears exactly once.
+// TestOrderIsPermutation: every index of the space appears exactly once,
+// whether the space is one class or split into two classes of scattered
+// spans (as a target set's ports are: seven blocks, the first class taking
+// every third).
 func TestOrderIsPermutation(t *testing.T) {
 	for _, n := range []uint64{0, 1, 2, 3, 7, 10, 64, 97, 1000, 4096, 65536 * 7} {
-		o := newOrder(n, Shard{})
-		if o.count != n {
-			t.Fatalf("n=%d: count %d", n, o.count)
-		}
-		seen := make([]bool, n)
-		for j := range o.count {
-			i := o.at(j)
-			if i >= n || seen[i] {
-				t.Fatalf("n=%d: position %d gives %d (out of range or repeated)", n, j, i)
+		var first, rest []span
+		w := max(n/7, 1)
+		for lo := uint64(0); lo < n; lo += w {
+			sp := span{lo, min(w, n-lo)}
+			if lo/w%3 == 0 {
+				first = append(first, sp)
+			} else {
+				rest = append(rest, sp)
 			}
-			seen[i] = true
 		}
+		for _, classes := range [][][]span{{{{0, n}}}, {first, rest}} {
+			testPermutation(t, n, newClassOrder(classes, Shard{}))
+		}
+	}
+}
+
+func testPermutation(t *testing.T, n uint64, o order) {
+	t.Helper()
+	if o.count != n {
+		t.Fatalf("n=%d: count %d", n, o.count)
+	}
+	seen := make([]bool, n)
+	for j := range o.count {
+		i := o.at(j)
+		if i >= n || seen[i] {
+			t.Fatalf("n=%d: position %d gives %d (out of range or repeated)", n, j, i)
+		}
+		seen[i] = true
 	}
 }
 
