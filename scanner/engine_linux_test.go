@@ -19,8 +19,17 @@ import (
 	"github.com/tlsweep/tlsweep/scanner"
 )
 
-// These tests drive the event-loop connect phase (no Dialer injected)
-// against real loopback sockets in each of the states it must tell apart.
+// These tests drive the connect phase against real loopback sockets in
+// each of the states it must tell apart: the event loop (no Dialer
+// injected) and, where marked, the Dialer workers too, which systems
+// without epoll use.
+
+// connectPaths are the two connect phases, by the Config.Dialer that
+// selects them.
+var connectPaths = []struct {
+	name   string
+	dialer probes.Dialer
+}{{"event loop", nil}, {"dial workers", &net.Dialer{}}}
 
 // blackhole returns the port of a listener whose accept queue is full, so
 // the kernel drops further SYNs to it: a connect there is never answered,
@@ -93,6 +102,12 @@ func openFDs(t *testing.T) int {
 }
 
 func TestEngineTellsOpenClosedFiltered(t *testing.T) {
+	for _, path := range connectPaths {
+		t.Run(path.name, func(t *testing.T) { testOpenClosedFiltered(t, path.dialer) })
+	}
+}
+
+func testOpenClosedFiltered(t *testing.T, dialer probes.Dialer) {
 	var accepted atomic.Int64
 	open := listen(t, "127.0.0.1:0", func(c net.Conn) { accepted.Add(1); silentConn(c) })
 	filtered := blackhole(t)
@@ -105,7 +120,7 @@ func TestEngineTellsOpenClosedFiltered(t *testing.T) {
 	before := openFDs(t)
 	cp := &countProbe{}
 	start := time.Now()
-	r, err := scanner.Sweep(context.Background(), scanner.Config{ConnectTimeout: 300 * time.Millisecond, ShowClosed: true, Probes: []probes.Probe{cp}}, set)
+	r, err := scanner.Sweep(context.Background(), scanner.Config{ConnectTimeout: 300 * time.Millisecond, ShowClosed: true, Probes: []probes.Probe{cp}, Dialer: dialer}, set)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +158,12 @@ func TestEngineTellsOpenClosedFiltered(t *testing.T) {
 // slowly, never hold more than --host-concurrency connections at once,
 // and every one is still examined.
 func TestEngineHostConcurrency(t *testing.T) {
+	for _, path := range connectPaths {
+		t.Run(path.name, func(t *testing.T) { testHostConcurrency(t, path.dialer) })
+	}
+}
+
+func testHostConcurrency(t *testing.T, dialer probes.Dialer) {
 	var ports []int
 	for range 12 {
 		ports = append(ports, portOf(listen(t, "127.0.0.1:0", silentConn)))
@@ -152,7 +173,7 @@ func TestEngineHostConcurrency(t *testing.T) {
 		t.Fatal(err)
 	}
 	cp := &countProbe{hold: 30 * time.Millisecond}
-	r, err := scanner.Sweep(context.Background(), scanner.Config{HostConcurrency: 2, ConnectTimeout: time.Second, Probes: []probes.Probe{cp}}, set)
+	r, err := scanner.Sweep(context.Background(), scanner.Config{HostConcurrency: 2, ConnectTimeout: time.Second, Probes: []probes.Probe{cp}, Dialer: dialer}, set)
 	if err != nil {
 		t.Fatal(err)
 	}
