@@ -96,20 +96,6 @@ func (c *Config) defaults() {
 	}
 }
 
-// fdBudget caps connection attempts in flight so that, under an open-file
-// limit of limit (0: unknown), the examiners keep room for their
-// connections (three each: one queued for it, the one it examines, one it
-// dials) and the process a margin. Running out anyway is met by waiting
-// and retrying, never reported as a target's state.
-func fdBudget(concurrency, examiners int, limit uint64) int {
-	const margin, floor = 64, 16
-	if limit == 0 {
-		return concurrency
-	}
-	room := int64(min(limit, 1<<30)) - 3*int64(examiners) - margin
-	return int(max(min(int64(concurrency), room), min(int64(concurrency), floor)))
-}
-
 // openPort is a port the connect phase found open, with its connection.
 type openPort struct {
 	p    Probe
