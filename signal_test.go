@@ -167,16 +167,6 @@ func startScan(t *testing.T, bin string, stdout int, args ...string) *scanProc {
 	return p
 }
 
-// killedBy reports whether the process died of sig.
-func (p *scanProc) killedBy(sig syscall.Signal) bool {
-	var ee *exec.ExitError
-	if !errors.As(p.err, &ee) {
-		return false
-	}
-	ws := ee.ProcessState.Sys().(syscall.WaitStatus)
-	return ws.Signaled() && ws.Signal() == sig
-}
-
 // stoppedBySecond reports whether the process ended the way a second
 // Ctrl-C ends it: exit code 130 (README "Exit codes").
 func (p *scanProc) stoppedBySecond() bool {

@@ -2,7 +2,7 @@ package probes
 
 import (
 	"bytes"
-	"crypto/dsa" //nolint:staticcheck // DSA keys still turn up on old appliances; we only measure them.
+	"crypto/dsa" //lint:ignore SA1019 DSA keys still turn up on old appliances; we only measure them.
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"

@@ -13,7 +13,6 @@ import (
 // TestStreamOnlyKeepsNoEndpoints: a streamed sweep hands every open
 // endpoint to OnEndpoint and keeps only the summary.
 func TestStreamOnlyKeepsNoEndpoints(t *testing.T) {
-	var lns []net.Listener
 	var targets []string
 	for range 3 {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -31,7 +30,6 @@ func TestStreamOnlyKeepsNoEndpoints(t *testing.T) {
 				c.Close()
 			}
 		}()
-		lns = append(lns, ln)
 		targets = append(targets, ln.Addr().String())
 	}
 	set, err := Expand(context.Background(), TargetConfig{Targets: targets})
