@@ -5,18 +5,21 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/tlsweep/tlsweep/internal/cli"
 )
 
-// TestMain lets the scripts run tlsweep as a command, in-process builds of
-// this very main package.
+// TestMain lets the scripts run tlsweep as a command: the same cli.Main
+// that main calls, in a re-executed test binary.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"tlsweep": func() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) },
+		"tlsweep": func() { os.Exit(cli.Main(os.Args, os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
 
-// TestScripts runs the end-to-end CLI scripts in testdata/script: exit
-// codes, usage errors and the JSON shape, as a user sees them.
+// TestScripts runs the end-to-end CLI scripts in testdata/script: every
+// command's exit codes, usage errors, output shapes and round trips, as a
+// user sees them.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // Signals against the real binary: an interrupted scan writes what
 // finished, marked incomplete, and exits by the usual rules; a second
@@ -36,7 +36,7 @@ func buildTlsweep(t *testing.T) string {
 		t.Skipf("no go command to build tlsweep with: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "tlsweep")
-	out, err := exec.Command(goBin, "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command(goBin, "build", "-o", bin, "github.com/tlsweep/tlsweep").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -171,7 +171,7 @@ func startScan(t *testing.T, bin string, stdout int, args ...string) *scanProc {
 // Ctrl-C ends it: exit code 130 (README "Exit codes").
 func (p *scanProc) stoppedBySecond() bool {
 	var ee *exec.ExitError
-	return errors.As(p.err, &ee) && ee.ExitCode() == exitInterrupted
+	return errors.As(p.err, &ee) && ee.ExitCode() == ExitInterrupted
 }
 
 // wait waits up to limit for the process to end.

@@ -1,7 +1,8 @@
-package main
+package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
@@ -101,7 +102,7 @@ func TestScanMailsChanges(t *testing.T) {
 		"--mail-to", "ops@example.test", "--mail-to", "Backup Team <backup@example.test>", "--mail-from", "tlsweep@example.test",
 		"--smtp", srv.Addr, "--smtp-user", "tlsweep", "--smtp-password-file", pwFile, "--smtp-ca-file", srv.CAFile,
 		e.Code42)
-	if code != exitOK {
+	if code != ExitOK {
 		t.Fatalf("exit %d, stderr %s", code, stderr)
 	}
 	msgs := srv.Messages()
@@ -163,7 +164,7 @@ func TestScanMailsChanges(t *testing.T) {
 			args = append(args, "--mail-on", on)
 		}
 		args = append(args, e.Code42)
-		if code, _, stderr := runCLI(t, args...); code != exitOK {
+		if code, _, stderr := runCLI(t, args...); code != ExitOK {
 			t.Fatalf("mail-on %q: exit %d: %s", on, code, stderr)
 		}
 	}
@@ -188,8 +189,8 @@ func TestMailFailureKeepsReport(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "scan.json")
 	code, stdout, stderr := runCLI(t, "scan", "--timeout", "1s", "--ca-file", ca, "-p", "4287", "-f", "json", "-o", out,
 		"--mail-to", "ops@example.test", "--mail-from", "tlsweep@example.test", "--smtp", down, e.Code42)
-	if code != exitFailed {
-		t.Fatalf("exit %d, want %d; stderr %s", code, exitFailed, stderr)
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want %d; stderr %s", code, ExitFailed, stderr)
 	}
 	if !strings.Contains(stderr, "mail the report") || !strings.Contains(stderr, "connect to smtp server "+down) ||
 		!strings.Contains(stderr, "the report is kept in "+out) {
@@ -214,14 +215,14 @@ func TestMailNeedsTLS(t *testing.T) {
 	args := []string{"scan", "--timeout", "1s", "--ca-file", ca, "-p", "4287", "-f", "json", "-o", filepath.Join(t.TempDir(), "s.json"),
 		"--mail-to", "ops@example.test", "--mail-from", "tlsweep@example.test", "--smtp", srv.Addr}
 	code, _, stderr := runCLI(t, append(args, e.Code42)...)
-	if code != exitFailed || !strings.Contains(stderr, "does not offer STARTTLS") {
+	if code != ExitFailed || !strings.Contains(stderr, "does not offer STARTTLS") {
 		t.Fatalf("exit %d, stderr %s", code, stderr)
 	}
 	if srv.MailCommands() != 0 {
 		t.Fatal("mail went out without TLS")
 	}
 	code, _, stderr = runCLI(t, append(args, "--smtp-insecure-plaintext", e.Code42)...)
-	if code != exitOK || !strings.Contains(stderr, "WARNING") || !strings.Contains(stderr, "WITHOUT TLS") {
+	if code != ExitOK || !strings.Contains(stderr, "WARNING") || !strings.Contains(stderr, "WITHOUT TLS") {
 		t.Fatalf("exit %d, stderr %s", code, stderr)
 	}
 	if got := srv.Messages(); len(got) != 1 || got[0].TLS {
@@ -265,8 +266,8 @@ func TestReportFlagErrors(t *testing.T) {
 			args := append([]string{"scan"}, tc.args...)
 			args = append(args, "127.0.0.1")
 			code, stdout, stderr := runCLI(t, args...)
-			if code != exitUsage {
-				t.Errorf("exit %d, want %d; stderr %s", code, exitUsage, stderr)
+			if code != ExitUsage {
+				t.Errorf("exit %d, want %d; stderr %s", code, ExitUsage, stderr)
 			}
 			if !strings.Contains(stderr, tc.want) {
 				t.Errorf("stderr %q does not contain %q", stderr, tc.want)
@@ -287,7 +288,7 @@ func TestConfigFile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := writeFile(t, tc.name, tc.body)
 			code, stdout, stderr := runCLI(t, "scan", "--config", cfg, e.Code42)
-			if code != exitOK {
+			if code != ExitOK {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
 			rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
@@ -296,7 +297,7 @@ func TestConfigFile(t *testing.T) {
 			}
 			// The command line wins over the file.
 			code, stdout, stderr = runCLI(t, "scan", "--config", cfg, "-f", "json", e.Code42)
-			if code != exitOK || !strings.HasPrefix(stdout, "{") {
+			if code != ExitOK || !strings.HasPrefix(stdout, "{") {
 				t.Fatalf("exit %d, stdout %.40q, stderr %s", code, stdout, stderr)
 			}
 		})
@@ -328,7 +329,7 @@ func savedScans(t *testing.T) (oldPath, newPath string) {
 func TestDiffCommand(t *testing.T) {
 	oldPath, newPath := savedScans(t)
 	code, stdout, stderr := runCLI(t, "diff", oldPath, newPath)
-	if code != exitOK {
+	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{"Changes since 2026-03-01.json", "New findings: 1 (1 high)", "deprecated-protocol",
@@ -344,21 +345,21 @@ func TestDiffCommand(t *testing.T) {
 			Resolved []map[string]any `json:"resolved"`
 		} `json:"changes"`
 	}
-	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || code != exitOK || len(doc.Changes.New) != 1 || len(doc.Changes.Resolved) != 1 {
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || code != ExitOK || len(doc.Changes.New) != 1 || len(doc.Changes.Resolved) != 1 {
 		t.Fatalf("diff -f json: exit %d, %v:\n%s", code, err, stdout)
 	}
 	for _, tc := range []struct {
 		args []string
 		code int
 	}{
-		{[]string{"--fail-on", "high", oldPath, newPath}, exitFindings},
-		{[]string{"--fail-on", "critical", oldPath, newPath}, exitOK},
-		{[]string{"--fail-on", "medium", newPath, oldPath}, exitFindings},
-		{[]string{"--fail-on", "high", newPath, oldPath}, exitOK}, // only a medium is new that way
-		{[]string{"--fail-on", "high", newPath, newPath}, exitOK},
-		{[]string{oldPath}, exitUsage},
-		{[]string{oldPath, filepath.Join(t.TempDir(), "none.json")}, exitUsage},
-		{[]string{"-f", "xml", oldPath, newPath}, exitUsage},
+		{[]string{"--fail-on", "high", oldPath, newPath}, ExitFindings},
+		{[]string{"--fail-on", "critical", oldPath, newPath}, ExitOK},
+		{[]string{"--fail-on", "medium", newPath, oldPath}, ExitFindings},
+		{[]string{"--fail-on", "high", newPath, oldPath}, ExitOK}, // only a medium is new that way
+		{[]string{"--fail-on", "high", newPath, newPath}, ExitOK},
+		{[]string{oldPath}, ExitUsage},
+		{[]string{oldPath, filepath.Join(t.TempDir(), "none.json")}, ExitUsage},
+		{[]string{"-f", "xml", oldPath, newPath}, ExitUsage},
 	} {
 		if code, _, stderr := runCLI(t, append([]string{"diff"}, tc.args...)...); code != tc.code {
 			t.Errorf("diff %v: exit %d, want %d: %s", tc.args, code, tc.code, stderr)
@@ -379,7 +380,7 @@ func TestReportCommand(t *testing.T) {
 	} {
 		out := filepath.Join(dir, "r."+tc.format)
 		code, stdout, stderr := runCLI(t, "report", scan, "-f", tc.format, "-o", out)
-		if code != exitOK || stdout != "" {
+		if code != ExitOK || stdout != "" {
 			t.Fatalf("report -f %s: exit %d, stdout %q, stderr %s", tc.format, code, stdout, stderr)
 		}
 		b, err := os.ReadFile(out)
@@ -389,13 +390,13 @@ func TestReportCommand(t *testing.T) {
 	}
 	raw, _ := os.ReadFile(scan)
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"tlsweep", "report", "-f", "markdown", "-"}, bytes.NewReader(raw), &stdout, &stderr); code != exitOK ||
+	if code := Main([]string{"tlsweep", "report", "-f", "markdown", "-"}, bytes.NewReader(raw), &stdout, &stderr); code != ExitOK ||
 		!strings.Contains(stdout.String(), "deprecated-protocol") {
 		t.Errorf("report from stdin: exit %d, %s%s", code, stdout.String(), stderr.String())
 	}
 	for _, args := range [][]string{{}, {scan, scan}, {filepath.Join(dir, "none.json")}, {scan, "-f", "pdf"}} {
-		if code, _, _ := runCLI(t, append([]string{"report"}, args...)...); code != exitUsage {
-			t.Errorf("report %v: exit %d, want %d", args, code, exitUsage)
+		if code, _, _ := runCLI(t, append([]string{"report"}, args...)...); code != ExitUsage {
+			t.Errorf("report %v: exit %d, want %d", args, code, ExitUsage)
 		}
 	}
 }
@@ -406,12 +407,12 @@ func decodeBase64(b []byte) ([]byte, error) {
 
 // TestExampleConfig keeps examples/cron/tlsweep.yaml in step with the flags.
 func TestExampleConfig(t *testing.T) {
-	values, err := readConfig(filepath.Join("examples", "cron", "tlsweep.yaml"))
+	values, err := readConfig(context.Background(), filepath.Join("..", "..", "examples", "cron", "tlsweep.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	names := map[string]bool{}
-	for _, f := range scanCommand().Flags {
+	for _, f := range scanCommandFlags() {
 		for _, n := range f.Names() {
 			names[n] = true
 		}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(append([]string{"tlsweep"}, args...), strings.NewReader(""), &out, &errb)
+	code := Main(append([]string{"tlsweep"}, args...), strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -45,13 +45,13 @@ func TestExitCodes(t *testing.T) {
 		args []string
 		code int
 	}{
-		{"clean tls port", []string{"scan", "-p", "11443", "--expiry-warn", "10", e.Sesam}, exitOK},
-		{"findings below fail-on", []string{"scan", "-p", "4287", "--fail-on", "high", e.Code42}, exitOK},
-		{"finding at fail-on", []string{"scan", "-p", "4287", "--fail-on", "medium", e.Code42}, exitFindings},
-		{"plaintext listener is high", []string{"scan", "-p", "11000", "--fail-on", "high", e.Sesam}, exitFindings},
-		{"nothing open", []string{"scan", "-p", "9", "--fail-on", "info", e.Code42}, exitOK},
-		{"usage", []string{"scan", "-p", "0", e.Code42}, exitUsage},
-		{"output cannot be written", []string{"scan", "-p", "11443", "-o", filepath.Join(t.TempDir(), "no", "such", "dir", "r.json"), e.Sesam}, exitFailed},
+		{"clean tls port", []string{"scan", "-p", "11443", "--expiry-warn", "10", e.Sesam}, ExitOK},
+		{"findings below fail-on", []string{"scan", "-p", "4287", "--fail-on", "high", e.Code42}, ExitOK},
+		{"finding at fail-on", []string{"scan", "-p", "4287", "--fail-on", "medium", e.Code42}, ExitFindings},
+		{"plaintext listener is high", []string{"scan", "-p", "11000", "--fail-on", "high", e.Sesam}, ExitFindings},
+		{"nothing open", []string{"scan", "-p", "9", "--fail-on", "info", e.Code42}, ExitOK},
+		{"usage", []string{"scan", "-p", "0", e.Code42}, ExitUsage},
+		{"output cannot be written", []string{"scan", "-p", "11443", "-o", filepath.Join(t.TempDir(), "no", "such", "dir", "r.json"), e.Sesam}, ExitFailed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,7 +70,7 @@ func TestJSONShape(t *testing.T) {
 	e, ca := startEstate(t)
 	out := filepath.Join(t.TempDir(), "scan.json")
 	code, stdout, stderr := runCLI(t, "scan", "--timeout", "1s", "--ca-file", ca, "-f", "json", "-o", out, e.Code42, e.Sesam)
-	if code != exitOK || stdout != "" {
+	if code != ExitOK || stdout != "" {
 		t.Fatalf("exit %d, stdout %q, stderr %s", code, stdout, stderr)
 	}
 	raw, err := os.ReadFile(out)
@@ -129,7 +129,7 @@ func wantKeys(t *testing.T, what string, m map[string]any, keys ...string) {
 func TestJSONLStreams(t *testing.T) {
 	e, ca := startEstate(t)
 	code, stdout, stderr := runCLI(t, "scan", "--timeout", "1s", "--ca-file", ca, "-f", "jsonl", "-p", "4287,4288,11000", e.Code42, e.Sesam)
-	if code != exitOK {
+	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
@@ -148,7 +148,7 @@ func TestJSONLStreams(t *testing.T) {
 // TestDemo runs the README's first command.
 func TestDemo(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "demo", "--no-color")
-	if code != exitOK {
+	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{"code42-client", "self-signed-certificate", "deprecated-protocol", "plaintext/http", "plaintext/ftp",

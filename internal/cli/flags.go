@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Every flag is declared here, once; commands take the groups they need.
+// Parsing them into Config structs is in config.go.
+
+// passwordEnv holds the SMTP password; the only other source is
+// --smtp-password-file. No flag takes the password itself.
+const passwordEnv = "TLSWEEP_SMTP_PASSWORD"
+
+// Flag names used in more than one place.
+const (
+	flagFormat  = "format"
+	flagOutput  = "output"
+	flagNoColor = "no-color"
+	flagFailOn  = "fail-on"
+	flagTimeout = "timeout"
+)
+
+// outputFlags are -f, -o and --no-color; what the format list and the
+// default format say differs by command.
+func outputFlags(defaultFormat, formats string) []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: flagFormat, Aliases: []string{"f"}, Value: defaultFormat, Usage: "output `FORMAT`: " + formats},
+		&cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Usage: "write to `FILE` (atomically; - is stdout) instead of stdout"},
+		&cli.BoolFlag{Name: flagNoColor, Usage: "no colour in the table (NO_COLOR in the environment does the same)"},
+	}
+}
+
+// sweepFlags tune the worker pool: how hard tlsweep pushes the network.
+func sweepFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 4096, Usage: "connection attempts in flight; each firewalled port holds one for all of --timeout"},
+		&cli.IntFlag{Name: "probe-concurrency", Value: 512, Usage: "open endpoints examined (handshakes, probes) at once"},
+		&cli.IntFlag{Name: "host-concurrency", Value: 8, Usage: "simultaneous connections to one address"},
+		&cli.Float64Flag{Name: "rate", Usage: "cap new connection attempts per second (default: no cap)"},
+		&cli.StringFlag{Name: "shard", Usage: "scan slice `K/N` of the probe space (N machines each take one K)"},
+		&cli.BoolFlag{Name: "no-progress", Usage: "no progress display (it is only shown when stderr is a terminal)"},
+	}
+}
+
+// probeFlags say what is sent to every target and how it is judged: the
+// flags of scan and demo.
+func probeFlags() []cli.Flag {
+	flags := sweepFlags()
+	flags = append(flags,
+		&cli.StringFlag{Name: "ports", Aliases: []string{"p"}, Value: "backup", Usage: "port profiles, ports and ranges: `backup`, code42, sesam, 8443, 9000-9010"},
+		&cli.StringFlag{Name: flagTimeout, Value: "3s", Usage: "per connect and per handshake: `DURATION` such as 3s, 500ms or 2"},
+		&cli.StringFlag{Name: "endpoint-timeout", Usage: "cap on all work for one host:port (default 4x --timeout)"},
+		&cli.StringFlag{Name: "sni", Usage: "server `NAME` to send to every target and check certificates against"},
+		&cli.StringFlag{Name: "ca-file", Usage: "PEM `FILE` of extra trusted CAs (an internal CA), added to the system roots; at most 4 MiB"},
+		&cli.IntFlag{Name: "expiry-warn", Value: 30, Usage: "raise expiring-certificate under this many `DAYS`"},
+	)
+	flags = append(flags, outputFlags("table", strings.Join(formatNames, ", "))...)
+	return append(flags,
+		&cli.StringFlag{Name: flagFailOn, Value: "none", Usage: "exit 1 when a finding is at or above `SEVERITY`: none, info, low, medium, high, critical"},
+		&cli.BoolFlag{Name: "show-closed", Usage: "list closed and filtered ports too (always counted in the summary)"},
+		&cli.BoolFlag{Name: "ciphers", Usage: "enumerate every accepted cipher suite per version (more connections)"},
+		&cli.BoolFlag{Name: "discovery-only", Usage: "one handshake per TLS endpoint: skip the accepted-version, weak-cipher, HTTP and FTP checks"},
+		&cli.StringFlag{Name: "policy", Value: "default", Usage: "hold endpoints to the policy `NAME`: default, mozilla-intermediate or mozilla-modern (tlsweep policies lists their rules)"},
+	)
+}
+
+// targetFlags say what to scan besides the arguments.
+func targetFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "list", Aliases: []string{"l"}, Usage: "read targets from `FILE` (- for stdin); # comments allowed"},
+		&cli.StringSliceFlag{Name: "exclude", Usage: "addresses, ranges or CIDRs to skip (repeatable, comma-separated)"},
+		&cli.IntFlag{Name: "max-hosts", Value: 65536, Usage: "refuse target sets larger than this many hosts"},
+	}
+}
+
+// scheduleFlags are the scan command's flags for scheduled scans: a config
+// file, a baseline to compare with, and mailing the report.
+func scheduleFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Usage: "read flag values from a YAML (.yaml, .yml) or TOML (.toml) `FILE` of at most 1 MiB; keys are the long flag names, and flags on the command line win"},
+		&cli.StringFlag{Name: "baseline", Usage: "compare with an earlier scan (a JSON `FILE` from -f json): mark findings new or unchanged, list resolved findings, endpoints that appeared or disappeared and replaced certificates"},
+		&cli.StringSliceFlag{Name: "mail-to", Usage: "mail the report to `ADDR` (repeatable); needs --mail-from and --smtp"},
+		&cli.StringFlag{Name: "mail-from", Usage: "sender `ADDR` of the mail"},
+		&cli.StringFlag{Name: "mail-on", Usage: "`WHEN` to mail: always, findings (the scan raised any finding) or changes (something changed since --baseline); default changes with --baseline, else findings"},
+		&cli.StringFlag{Name: "smtp", Usage: "SMTP relay `HOST:PORT`; port 465 speaks implicit TLS, any other port must offer STARTTLS"},
+		&cli.StringFlag{Name: "smtp-user", Usage: "log in to the relay as `USER` (AUTH PLAIN, only over TLS); the password comes from $" + passwordEnv + " or --smtp-password-file"},
+		&cli.StringFlag{Name: "smtp-password-file", Usage: "read the SMTP password from the first line of `FILE` (at most 64 KiB)"},
+		&cli.StringFlag{Name: "smtp-tls", Usage: "`MODE` of TLS with the relay: starttls (the default) or implicit (the default on port 465)"},
+		&cli.StringFlag{Name: "smtp-ca-file", Usage: "PEM `FILE` of a CA to trust for the relay's certificate (an internal CA), added to the system roots; at most 4 MiB"},
+		&cli.BoolFlag{Name: "smtp-insecure-plaintext", Usage: "talk to a lab relay without TLS (never with --smtp-user); prints a warning"},
+	}
+}
+
+// scanCommandFlags are every flag of scan.
+func scanCommandFlags() []cli.Flag {
+	flags := append(probeFlags(), targetFlags()...)
+	return append(flags, scheduleFlags()...)
+}

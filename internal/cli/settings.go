@@ -1,0 +1,296 @@
+package cli
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/tlsweep/tlsweep/report"
+	"github.com/tlsweep/tlsweep/scanner"
+)
+
+// The command line, parsed once into values; nothing after this file reads
+// a flag.
+
+// renderConfig is -f, -o and --no-color.
+type renderConfig struct {
+	format string
+	output string // a file; "" (or -o -) is stdout
+	table  report.TableOptions
+}
+
+func parseRender(c *cli.Context, stdout io.Writer) (renderConfig, error) {
+	r := renderConfig{format: c.String(flagFormat), output: c.String(flagOutput)}
+	if r.output == "-" {
+		r.output = ""
+	}
+	if err := checkFormat(r.format); err != nil {
+		return r, usageErr(err)
+	}
+	_, noColorEnv := os.LookupEnv("NO_COLOR")
+	toTerminal := r.output == "" && isTerminal(stdout)
+	r.table.Color = !c.Bool(flagNoColor) && !noColorEnv && toTerminal
+	if toTerminal {
+		r.table.Width = terminalWidth(stdout)
+	}
+	return r, nil
+}
+
+// sweepConfig is the pool part of the command line.
+type sweepConfig struct {
+	concurrency, probeConcurrency, hostConcurrency int
+	rate                                           float64
+	shard                                          scanner.Shard
+	progress                                       bool
+}
+
+func parseSweep(c *cli.Context, stderr io.Writer) (sweepConfig, error) {
+	o := sweepConfig{
+		concurrency:      c.Int("concurrency"),
+		probeConcurrency: c.Int("probe-concurrency"),
+		hostConcurrency:  c.Int("host-concurrency"),
+		rate:             c.Float64("rate"),
+		progress:         !c.Bool("no-progress") && isTerminal(stderr),
+	}
+	switch {
+	case o.concurrency < 1:
+		return o, errors.New(errConcurrency)
+	case o.probeConcurrency < 1:
+		return o, errors.New(errProbeConcurrency)
+	case o.hostConcurrency < 1:
+		return o, errors.New(errHostConcurrency)
+	case !(o.rate >= 0) || math.IsInf(o.rate, 1):
+		return o, errors.New(errRate)
+	}
+	if s := c.String("shard"); s != "" {
+		sh, err := scanner.ParseShard(s)
+		if err != nil {
+			return o, err
+		}
+		o.shard = sh
+	}
+	return o, nil
+}
+
+// probeConfig is what is sent to every target and how it is judged: the
+// flags scan and demo share.
+type probeConfig struct {
+	render          renderConfig
+	sweep           sweepConfig
+	ports           []int
+	timeout         time.Duration
+	endpointTimeout time.Duration
+	roots           *x509.CertPool
+	sni             string
+	rules           report.RuleConfig
+	failOn          report.Severity
+	showClosed      bool
+	ciphers         bool // enumerate every accepted suite
+	discoveryOnly   bool
+}
+
+// parseProbe parses the shared flags. fastTimeout, when the user gave no
+// --timeout, replaces its default (the demo talks to loopback only).
+func parseProbe(c *cli.Context, e *env, fastTimeout time.Duration) (*probeConfig, error) {
+	o := &probeConfig{sni: c.String("sni"), showClosed: c.Bool("show-closed"),
+		ciphers: c.Bool("ciphers"), discoveryOnly: c.Bool("discovery-only")}
+	var err error
+	if o.render, err = parseRender(c, e.stdout); err != nil {
+		return nil, err
+	}
+	if o.ports, err = scanner.ParsePorts(c.String("ports")); err != nil {
+		return nil, usageErr(err)
+	}
+	if o.timeout, err = parseDuration("--timeout", c.String(flagTimeout)); err != nil {
+		return nil, usageErr(err)
+	}
+	if fastTimeout > 0 && !c.IsSet(flagTimeout) {
+		o.timeout = fastTimeout
+	}
+	o.endpointTimeout = 4 * o.timeout
+	if o.ciphers {
+		// Full enumeration makes a connection per accepted suite.
+		o.endpointTimeout = 30 * o.timeout
+	}
+	if o.ciphers && o.discoveryOnly {
+		return nil, usageErr(errors.New(errCiphersDiscovery))
+	}
+	if s := c.String("endpoint-timeout"); s != "" {
+		if o.endpointTimeout, err = parseDuration("--endpoint-timeout", s); err != nil {
+			return nil, usageErr(err)
+		}
+		if o.endpointTimeout < o.timeout {
+			return nil, usageErr(fmt.Errorf(errEndpointTimeout, o.endpointTimeout, o.timeout))
+		}
+	}
+	if o.failOn, err = report.ParseSeverity(c.String(flagFailOn)); err != nil {
+		return nil, usageErr(fmt.Errorf(errFailOn, err))
+	}
+	var ok bool
+	if o.rules.Policy, ok = report.PolicyByName(c.String("policy")); !ok {
+		return nil, usageErr(fmt.Errorf(errPolicy, c.String("policy"), strings.Join(report.PolicyNames(), ", ")))
+	}
+	if o.sweep, err = parseSweep(c, e.stderr); err != nil {
+		return nil, usageErr(err)
+	}
+	switch days := c.Int("expiry-warn"); {
+	case days < 0:
+		return nil, usageErr(errors.New(errExpiryNegative))
+	case days > 36500:
+		return nil, usageErr(errors.New(errExpiryTooLarge))
+	default:
+		o.rules.ExpiryWarn = time.Duration(days) * 24 * time.Hour
+	}
+	if o.roots, err = loadRoots(c.Context, "--ca-file", c.String("ca-file")); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// scanConfig is the whole scan command line.
+type scanConfig struct {
+	*probeConfig
+	targets  []string // as given, then the --list file's
+	exclude  []string
+	maxHosts int
+	baseline *baseline // nil without --baseline
+	mail     *delivery // nil without --mail-to
+}
+
+// baseline is the --baseline report, read once before the sweep.
+type baseline struct {
+	name string
+	rep  *report.Report
+}
+
+func parseScan(c *cli.Context, e *env, args []string) (*scanConfig, error) {
+	s := &scanConfig{targets: args}
+	if name := c.String("baseline"); name != "" {
+		rep, err := readReportFile(c.Context, name)
+		if err != nil {
+			return nil, usageErr(fmt.Errorf(errBaseline, err))
+		}
+		s.baseline = &baseline{name: name, rep: rep}
+	}
+	var err error
+	if s.mail, err = parseDelivery(c, s.baseline != nil); err != nil {
+		return nil, err
+	}
+	if f := c.String("list"); f != "" {
+		more, err := readList(c.Context, e.stdin, f)
+		if err != nil {
+			return nil, err
+		}
+		s.targets = append(s.targets, more...)
+	}
+	if len(s.targets) == 0 {
+		return nil, usageErr(errors.New(errNoTargets))
+	}
+	if s.probeConfig, err = parseProbe(c, e, 0); err != nil {
+		return nil, err
+	}
+	if s.maxHosts = c.Int("max-hosts"); s.maxHosts < 1 {
+		return nil, usageErr(errors.New(errMaxHosts))
+	}
+	for _, x := range c.StringSlice("exclude") {
+		s.exclude = append(s.exclude, splitList(x)...)
+	}
+	return s, nil
+}
+
+func readList(ctx context.Context, stdin io.Reader, name string) ([]string, error) {
+	r := stdin
+	if name != "-" {
+		f, err := openInput(ctx, name)
+		if err != nil {
+			return nil, usageErr(fmt.Errorf(errReadList, err))
+		}
+		defer f.Close()
+		r = f
+	}
+	toks, err := scanner.ReadTargetList(r, name)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	return toks, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// maxTimeout caps --timeout and --endpoint-timeout: longer is a mistake,
+// and a multiple of a huge value would overflow.
+const maxTimeout = 24 * time.Hour
+
+// parseDuration accepts Go durations (3s, 500ms) and plain seconds (2, 0.5).
+func parseDuration(flag, s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil {
+			return 0, fmt.Errorf(errNotDuration, flag, s)
+		}
+		if f > maxTimeout.Seconds() {
+			return 0, fmt.Errorf(errDurationTooLong, flag, maxTimeout)
+		}
+		d = time.Duration(f * float64(time.Second))
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf(errDurationNotPos, flag)
+	}
+	if d > maxTimeout {
+		return 0, fmt.Errorf(errDurationTooLong, flag, maxTimeout)
+	}
+	return d, nil
+}
+
+// loadRoots returns the system roots plus the CAs in caFile, if named.
+func loadRoots(ctx context.Context, flag, caFile string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if caFile == "" {
+		return pool, nil
+	}
+	pem, err := readInput(ctx, caFile, maxCAFile)
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("read %s: %w", flag, err))
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, usageErr(fmt.Errorf(errNoPEM, flag, caFile))
+	}
+	return pool, nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
+
+func terminalWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok {
+		if width, _, err := term.GetSize(int(f.Fd())); err == nil && width > 40 {
+			return width
+		}
+	}
+	return 0
+}
