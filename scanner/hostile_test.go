@@ -28,7 +28,6 @@ import (
 
 	"github.com/tlsweep/tlsweep/probes"
 	"github.com/tlsweep/tlsweep/report"
-	"github.com/tlsweep/tlsweep/scanner"
 	"github.com/tlsweep/tlsweep/scanner/lab"
 )
 
@@ -413,24 +412,11 @@ func (hc hostileCase) check(t *testing.T, ep *report.Endpoint, defaults bool) {
 	}
 }
 
-// defaultProbes are the probes runScan builds without --discovery-only
-// or --ciphers (buildProbes in cli_scan.go).
-func defaultProbes(tlsProbe *probes.TLS) []probes.Probe {
-	return []probes.Probe{tlsProbe,
-		probes.NewVersions(probes.VersionsConfig{Timeout: hostileTimeout}),
-		probes.NewPlaintext(probes.PlaintextConfig{Timeout: hostileTimeout, UserAgent: "tlsweep/test"}),
-		probes.NewHTTP(probes.HTTPConfig{Timeout: hostileTimeout, UserAgent: "tlsweep/test"}),
-		probes.NewFTP(probes.FTPConfig{Timeout: hostileTimeout}, tlsProbe)}
-}
-
 // hostileSweep sweeps targets with the default probes, or with
-// --discovery-only's (the TLS and plaintext probes: sweep in servers_test.go).
+// --discovery-only's.
 func hostileSweep(t *testing.T, targets []string, defaults bool) *report.Report {
 	t.Helper()
-	if defaults {
-		return sweepWith(t, targets, defaultProbes)
-	}
-	return sweep(t, targets, nil, sweepOptions{timeout: hostileTimeout})
+	return sweep(t, targets, nil, sweepOptions{timeout: hostileTimeout, discoveryOnly: !defaults})
 }
 
 // TestHostileServers sweeps each hostile server next to a healthy one,
@@ -483,33 +469,6 @@ func TestHostileServers(t *testing.T) {
 	})
 }
 
-// sweepWith is sweep with the probe list chosen by the test.
-func sweepWith(t *testing.T, targets []string, build func(*probes.TLS) []probes.Probe) *report.Report {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	set, err := scanner.Expand(ctx, scanner.TargetConfig{Targets: targets, MaxHosts: 65536, Resolver: hostsFile{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tlsProbe, err := probes.NewTLS(probes.TLSConfig{Timeout: hostileTimeout})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := scanner.Config{
-		Concurrency: 256, ConnectTimeout: hostileTimeout, EndpointTimeout: 4 * hostileTimeout,
-		Probes: build(tlsProbe), Rules: report.RuleConfig{ExpiryWarn: 30 * 24 * time.Hour},
-	}
-	rep, err := scanner.Sweep(ctx, cfg, set)
-	if err != nil {
-		t.Fatalf("Sweep: %v", err)
-	}
-	if !rep.Complete {
-		t.Fatal("sweep did not complete")
-	}
-	return rep
-}
-
 // panicProbe panics on one port, as a probe with a bug would on a peer's
 // unexpected bytes.
 type panicProbe struct{ port uint16 }
@@ -532,9 +491,8 @@ func TestProbePanicIsContained(t *testing.T) {
 	good := h.start(t, "127.0.0.1:0")
 	victim := h.start(t, "127.0.0.1:0")
 	port := netip.MustParseAddrPort(victim.addr()).Port()
-	rep := sweepWith(t, []string{victim.addr(), good.addr()}, func(tlsProbe *probes.TLS) []probes.Probe {
-		return append([]probes.Probe{panicProbe{port}}, defaultProbes(tlsProbe)...)
-	})
+	rep := sweep(t, []string{victim.addr(), good.addr()}, nil,
+		sweepOptions{timeout: hostileTimeout, first: []probes.Probe{panicProbe{port}}})
 	ep := endpointAt(t, rep, victim.addr())
 	if want := "internal error in the boom probe: assignment to entry in nil map (please report it)"; ep.Error != want {
 		t.Errorf("error %q, want %q", ep.Error, want)

@@ -123,7 +123,7 @@ func TestIntegrationOpenSSLTLS10SelfSigned(t *testing.T) {
 		t.Fatalf("chain of %d, want the one self-signed certificate", len(ep.TLS.Chain))
 	}
 	checkCert(t, "leaf", ep.TLS.Chain[0], wantCert(cert, now, "RSA", 2048, "SHA256-RSA", true))
-	checkIDs(t, ep, "deprecated-protocol", "self-signed-certificate")
+	checkIDs(t, ep, "deprecated-protocol", "self-signed-certificate", "missing-hsts")
 	if f := finding(ep, "deprecated-protocol"); f != nil && f.Severity != report.SeverityHigh {
 		t.Errorf("deprecated-protocol severity %s", f.Severity)
 	}
@@ -146,7 +146,7 @@ func TestIntegrationOpenSSLServerPreference(t *testing.T) {
 	if ep.TLS.Version != "TLS1.0" || ep.TLS.Cipher != "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA" {
 		t.Errorf("%s %s, want TLS1.0 TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", ep.TLS.Version, ep.TLS.Cipher)
 	}
-	checkIDs(t, ep, "deprecated-protocol", "self-signed-certificate")
+	checkIDs(t, ep, "deprecated-protocol", "self-signed-certificate", "missing-hsts")
 }
 
 // TestIntegrationOpenSSLTLS13Trusted: openssl s_server, TLS 1.3 only, an
@@ -181,7 +181,7 @@ func TestIntegrationOpenSSLTLS13Trusted(t *testing.T) {
 	}
 	checkCert(t, "leaf", ep.TLS.Chain[0], wantCert(leaf, now, "EC", 256, "ECDSA-SHA256", false))
 	checkCert(t, "CA", ep.TLS.Chain[1], wantCert(ca, now, "EC", 256, "ECDSA-SHA256", true))
-	checkIDs(t, ep)
+	checkIDs(t, ep, "missing-hsts") // s_server -www sends no HSTS header
 }
 
 // TestIntegrationNginxPlaintextHTTP: nginx serving plain HTTP. The TLS
@@ -258,13 +258,13 @@ func TestIntegrationNginxHTTPS(t *testing.T) {
 		t.Fatalf("chain of %d, want the leaf only (nginx sends what ssl_certificate holds)", len(ep.TLS.Chain))
 	}
 	checkCert(t, "leaf", ep.TLS.Chain[0], wantCert(leaf, now, "RSA", 2048, "ECDSA-SHA256", false))
-	checkIDs(t, ep)
+	checkIDs(t, ep, "missing-hsts")
 
 	ep = sweepOne(t, port, sweepOptions{caCerts: []*lab.Cert{ca}, sni: "stpd.other.test"})
 	if ep.Transport != report.TransportTLS || ep.TLS == nil || ep.TLS.HostnameMatch == nil || *ep.TLS.HostnameMatch {
 		t.Fatalf("transport %s tls %+v, want TLS with a failed hostname check", ep.Transport, ep.TLS)
 	}
-	checkIDs(t, ep, "hostname-mismatch")
+	checkIDs(t, ep, "hostname-mismatch", "missing-hsts")
 	if f := finding(ep, "hostname-mismatch"); f != nil {
 		want := `certificate names sesam.backup.test, 127.0.0.1, not "stpd.other.test"`
 		if f.Detail != want {
@@ -407,7 +407,10 @@ func TestIntegrationClosedPort(t *testing.T) {
 }
 
 // TestIntegrationDemoEstate sweeps the demo estate on the backup profile
-// with the demo CA trusted: the table `tlsweep demo` promises.
+// with the demo CA trusted and the default pipeline: exactly the rows and
+// findings `tlsweep demo` prints. It fails when the versions probe
+// (weak-cipher on 4288), the HTTP probe (missing-hsts on 11443) or the FTP
+// probe (AUTH TLS and expiring-certificate on 11001) leaves probes.Default.
 func TestIntegrationDemoEstate(t *testing.T) {
 	t.Parallel()
 	e, err := lab.Start(time.Now())
@@ -437,10 +440,10 @@ func TestIntegrationDemoEstate(t *testing.T) {
 		{e.Code42, 4282, "code42-legacy-client", "plaintext", "unknown", "", `\x00\x00\x00\x0bC42LEGACY\x01\x05`, false, []string{"plaintext-listener"}},
 		{e.Code42, 4283, "code42-legacy-server", "unknown", "", "", "", false, []string{"unidentified-listener"}},
 		{e.Code42, 4287, "code42-client", "tls", "", "TLS1.2", "", false, []string{"self-signed-certificate"}},
-		{e.Code42, 4288, "code42-server", "tls", "", "TLS1.0", "", true, []string{"deprecated-protocol", "weak-key"}},
+		{e.Code42, 4288, "code42-server", "tls", "", "TLS1.0", "", true, []string{"deprecated-protocol", "weak-cipher", "weak-key"}},
 		{e.Sesam, 11000, "sesam-http", "plaintext", "http", "", "HTTP/1.1 400 Bad Request", false, []string{"plaintext-listener"}},
-		{e.Sesam, 11001, "sesam-ftp", "plaintext", "ftp", "", "220 SEP sesam STPD FTP server ready", false, []string{"plaintext-listener"}},
-		{e.Sesam, 11443, "sesam-https", "tls", "", "TLS1.3", "", true, []string{"expiring-certificate"}},
+		{e.Sesam, 11001, "sesam-ftp", "plaintext", "ftp", "TLS1.3", "220 SEP sesam STPD FTP server ready", true, []string{"plaintext-listener", "expiring-certificate"}},
+		{e.Sesam, 11443, "sesam-https", "tls", "", "TLS1.3", "", true, []string{"expiring-certificate", "missing-hsts"}},
 	}
 	var got []row
 	for i := range rep.Endpoints {
@@ -456,7 +459,7 @@ func TestIntegrationDemoEstate(t *testing.T) {
 		t.Errorf("demo table:\n got %+v\nwant %+v", got, want)
 	}
 	wantSum := report.Summary{Hosts: 2, Probes: 14, Open: 7, Closed: 7, TLS: 3, Plaintext: 3, Unknown: 1,
-		Findings: report.SeverityCounts{High: 4, Medium: 3, Low: 1}}
+		Findings: report.SeverityCounts{High: 5, Medium: 4, Low: 2}}
 	if rep.Summary != wantSum {
 		t.Errorf("summary %+v, want %+v", rep.Summary, wantSum)
 	}
@@ -594,7 +597,7 @@ func TestIntegrationNginxVirtualHosts(t *testing.T) {
 
 	rep := sweep(t, targets, []int{port}, sweepOptions{caCerts: []*lab.Cert{ca}, resolver: hosts})
 	n := len(targets)
-	if want := (report.Summary{Hosts: n, Probes: n, Open: n, TLS: n}); rep.Summary != want {
+	if want := (report.Summary{Hosts: n, Probes: n, Open: n, TLS: n, Findings: report.SeverityCounts{Low: n}}); rep.Summary != want {
 		t.Errorf("summary %+v, want %+v", rep.Summary, want)
 	}
 	if len(rep.Endpoints) != n {
@@ -621,7 +624,7 @@ func TestIntegrationNginxVirtualHosts(t *testing.T) {
 			(wantSNI == "") != (match == nil) || (match != nil && !*match) || !ep.TLS.Trusted {
 			t.Errorf("%s: leaf %q sni %q match %v trusted %v; want leaf %q sni %q", ep.Host, got, ep.TLS.SNI, match, ep.TLS.Trusted, wantCN, wantSNI)
 		}
-		checkIDs(t, ep)
+		checkIDs(t, ep, "missing-hsts")
 	}
 }
 
@@ -653,5 +656,5 @@ func TestIntegrationOpenSSLIPv6(t *testing.T) {
 		t.Fatalf("chain of %d", len(ep.TLS.Chain))
 	}
 	checkCert(t, "leaf", ep.TLS.Chain[0], wantCert(cert, now, "EC", 384, "ECDSA-SHA384", true))
-	checkIDs(t, ep, "self-signed-certificate")
+	checkIDs(t, ep, "self-signed-certificate", "missing-hsts")
 }

@@ -152,7 +152,10 @@ type sweepOptions struct {
 	caCerts         []*lab.Cert // --ca-file contents
 	sni             string      // --sni
 	showClosed      bool        // --show-closed
+	discoveryOnly   bool        // --discovery-only
 	resolver        scanner.Resolver
+	// first are probes run before the default ones (a test's own probe).
+	first []probes.Probe
 }
 
 // hostsFile resolves names from a fixed table, like /etc/hosts would: the
@@ -166,10 +169,10 @@ func (h hostsFile) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr,
 	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
 
-// sweep runs the real sweep over targets and ports, built as runScan in
-// cli_scan.go builds it: the TLS probe then the plaintext probe, the
-// system roots plus the --ca-file CAs, no injected Dialer (the raw connect
-// phase and a net.Dialer for probes, as in production), --expiry-warn 30.
+// sweep runs the real sweep over targets and ports, built as the scan
+// command builds it: probes.Default's pipeline, the system roots plus the
+// --ca-file CAs, no injected Dialer (the raw connect phase and a
+// net.Dialer for probes, as in production), --expiry-warn 30.
 func sweep(t *testing.T, targets []string, ports []int, o sweepOptions) *report.Report {
 	t.Helper()
 	if o.timeout == 0 {
@@ -194,7 +197,10 @@ func sweep(t *testing.T, targets []string, ports []int, o sweepOptions) *report.
 	if err != nil {
 		t.Fatalf("Expand(%v, %v): %v", targets, ports, err)
 	}
-	tlsProbe, err := probes.NewTLS(probes.TLSConfig{Timeout: o.timeout, Roots: roots})
+	pipeline, err := probes.Default(probes.Config{
+		Timeout: o.timeout, Patience: o.endpointTimeout, Roots: roots, UserAgent: "tlsweep/test",
+		DiscoveryOnly: o.discoveryOnly, NotHTTP: scanner.NotHTTP,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,13 +208,10 @@ func sweep(t *testing.T, targets []string, ports []int, o sweepOptions) *report.
 		Concurrency:     256,
 		ConnectTimeout:  o.timeout,
 		EndpointTimeout: o.endpointTimeout,
-		Probes: []probes.Probe{
-			tlsProbe,
-			probes.NewPlaintext(probes.PlaintextConfig{Timeout: o.timeout, UserAgent: "tlsweep/test"}),
-		},
-		Rules:      report.RuleConfig{ExpiryWarn: 30 * 24 * time.Hour},
-		SNI:        o.sni,
-		ShowClosed: o.showClosed,
+		Probes:          append(o.first, pipeline...),
+		Rules:           report.RuleConfig{ExpiryWarn: 30 * 24 * time.Hour},
+		SNI:             o.sni,
+		ShowClosed:      o.showClosed,
 	}
 	rep, err := scanner.Sweep(ctx, cfg, set)
 	if err != nil {

@@ -37,14 +37,17 @@ func (e *env) scanCommand() *cli.Command {
 
 // scannerConfig is the sweep's configuration from the command line.
 func (o *probeConfig) scannerConfig() (scanner.Config, error) {
-	tlsProbe, err := probes.NewTLS(probes.TLSConfig{Timeout: o.timeout, Patience: o.endpointTimeout, Roots: o.roots})
+	pipeline, err := probes.Default(probes.Config{
+		Timeout: o.timeout, Patience: o.endpointTimeout, Roots: o.roots, UserAgent: "tlsweep/" + Version,
+		DiscoveryOnly: o.discoveryOnly, FullCiphers: o.ciphers, NotHTTP: scanner.NotHTTP,
+	})
 	if err != nil {
 		return scanner.Config{}, err
 	}
 	return scanner.Config{
 		ConnectTimeout:   o.timeout,
 		EndpointTimeout:  o.endpointTimeout,
-		Probes:           buildProbes(o, tlsProbe),
+		Probes:           pipeline,
 		Rules:            o.rules,
 		SNI:              o.sni,
 		ShowClosed:       o.showClosed,
@@ -55,24 +58,6 @@ func (o *probeConfig) scannerConfig() (scanner.Config, error) {
 		Shard:            o.sweep.shard,
 		Progress:         new(scanner.Progress),
 	}, nil
-}
-
-// buildProbes lists the probes every open endpoint goes through, in order:
-// the TLS handshake (which also tells plaintext from TLS), then, unless
-// --discovery-only, accepted versions and weak suites, plaintext
-// identification, HTTP(S) and FTP AUTH TLS.
-func buildProbes(o *probeConfig, tlsProbe *probes.TLS) []probes.Probe {
-	plain := probes.NewPlaintext(probes.PlaintextConfig{Timeout: o.timeout, UserAgent: "tlsweep/" + Version})
-	if o.discoveryOnly {
-		return []probes.Probe{tlsProbe, plain}
-	}
-	return []probes.Probe{
-		tlsProbe,
-		probes.NewVersions(probes.VersionsConfig{Timeout: o.timeout, Full: o.ciphers}),
-		plain,
-		probes.NewHTTP(probes.HTTPConfig{Timeout: o.timeout, UserAgent: "tlsweep/" + Version, NotHTTP: scanner.NotHTTP}),
-		probes.NewFTP(probes.FTPConfig{Timeout: o.timeout}, tlsProbe),
-	}
 }
 
 // runScan sweeps set and writes the report where -o/-f say, then compares

@@ -1,0 +1,50 @@
+package probes
+
+import (
+	"crypto/x509"
+	"time"
+)
+
+// Config is what the default pipeline takes from the command line.
+type Config struct {
+	// Timeout is --timeout: each connect, wait and handshake.
+	Timeout time.Duration
+	// Patience is --endpoint-timeout: how long a TLS handshake may take once
+	// the peer has answered (default 4x Timeout).
+	Patience time.Duration
+	// Roots verify certificate chains; nil means the system roots.
+	Roots *x509.CertPool
+	// UserAgent is sent with HTTP requests; default "tlsweep".
+	UserAgent string
+	// DiscoveryOnly (--discovery-only) keeps one handshake per TLS
+	// endpoint: the TLS and plaintext probes only.
+	DiscoveryOnly bool
+	// FullCiphers (--ciphers) enumerates every accepted suite.
+	FullCiphers bool
+	// NotHTTP names TLS ports known to carry another protocol, which get no
+	// HTTPS request (scanner.NotHTTP for the profile ports).
+	NotHTTP func(port uint16) bool
+}
+
+// Default returns the probes every open endpoint goes through, in order:
+// the TLS handshake (which also tells plaintext from TLS); unless
+// DiscoveryOnly, the accepted versions and weak suites; plaintext
+// identification; unless DiscoveryOnly, HTTP(S) and FTP AUTH TLS. The
+// command line and the tests both run this list.
+func Default(cfg Config) ([]Probe, error) {
+	tlsProbe, err := NewTLS(TLSConfig{Timeout: cfg.Timeout, Patience: cfg.Patience, Roots: cfg.Roots})
+	if err != nil {
+		return nil, err
+	}
+	plain := NewPlaintext(PlaintextConfig{Timeout: cfg.Timeout, UserAgent: cfg.UserAgent})
+	if cfg.DiscoveryOnly {
+		return []Probe{tlsProbe, plain}, nil
+	}
+	return []Probe{
+		tlsProbe,
+		NewVersions(VersionsConfig{Timeout: cfg.Timeout, Full: cfg.FullCiphers}),
+		plain,
+		NewHTTP(HTTPConfig{Timeout: cfg.Timeout, UserAgent: cfg.UserAgent, NotHTTP: cfg.NotHTTP}),
+		NewFTP(FTPConfig{Timeout: cfg.Timeout}, tlsProbe),
+	}, nil
+}

@@ -1,0 +1,35 @@
+package probes
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestDefaultOrder: the pipeline's probes, in the order a sweep runs them,
+// with and without --discovery-only; the FTP probe upgrades with the same
+// TLS probe the list starts with.
+func TestDefaultOrder(t *testing.T) {
+	for _, tc := range []struct {
+		discovery bool
+		want      []string
+	}{
+		{false, []string{"tls", "versions", "plaintext", "http", "ftp"}},
+		{true, []string{"tls", "plaintext"}},
+	} {
+		list, err := Default(Config{Timeout: time.Second, DiscoveryOnly: tc.discovery})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, p := range list {
+			names = append(names, p.Name())
+		}
+		if !slices.Equal(names, tc.want) {
+			t.Errorf("discovery-only %v: probes %v, want %v", tc.discovery, names, tc.want)
+		}
+		if !tc.discovery && list[4].(*FTP).tls != list[0].(*TLS) {
+			t.Error("the FTP probe does not upgrade with the pipeline's TLS probe")
+		}
+	}
+}
