@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/tlsweep/tlsweep/report"
+
+	"github.com/tlsweep/tlsweep/tlsinfo"
 )
 
 // maxOffer is the most cipher suites one enumeration hello offers: real
@@ -15,7 +17,7 @@ import (
 const maxOffer = 128
 
 // suiteLists are the cipher suites the version scan offers at one version,
-// all valid there per report.CipherSuites (MinVersion..MaxVersion).
+// all valid there per tlsinfo.CipherSuites (MinVersion..MaxVersion).
 type suiteLists struct {
 	// all is every suite of the table valid at the version, most
 	// commonly implemented first (see suiteRank).
@@ -29,25 +31,15 @@ type suiteLists struct {
 	weak []uint16
 }
 
-// wire versions the scan offers.
-const (
-	verSSL2  uint16 = 0x0002
-	verSSL3  uint16 = 0x0300
-	verTLS10 uint16 = 0x0301
-	verTLS11 uint16 = 0x0302
-	verTLS12 uint16 = 0x0303
-	verTLS13 uint16 = 0x0304
-)
-
 var suitesByVersion = sync.OnceValue(func() map[uint16]*suiteLists {
 	var goKnown []uint16
 	for _, c := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
 		goKnown = append(goKnown, c.ID)
 	}
-	table := report.CipherSuites()
+	table := tlsinfo.CipherSuites()
 	m := map[uint16]*suiteLists{}
-	for _, v := range []uint16{verSSL3, verTLS10, verTLS11, verTLS12, verTLS13} {
-		var at []report.CipherSuite
+	for _, v := range []uint16{tlsinfo.SSL30, tlsinfo.TLS10, tlsinfo.TLS11, tlsinfo.TLS12, tlsinfo.TLS13} {
+		var at []tlsinfo.CipherSuite
 		for _, c := range table {
 			if c.MinVersion <= v && v <= c.MaxVersion {
 				at = append(at, c)
@@ -58,20 +50,20 @@ var suitesByVersion = sync.OnceValue(func() map[uint16]*suiteLists {
 	return m
 })
 
-func buildSuiteLists(v uint16, at []report.CipherSuite, goKnown []uint16) *suiteLists {
+func buildSuiteLists(v uint16, at []tlsinfo.CipherSuite, goKnown []uint16) *suiteLists {
 	l := &suiteLists{}
 	goRank := map[uint16]int{}
 	for i, id := range goKnown {
 		goRank[id] = i + 1
 	}
 	ordered := slices.Clone(at)
-	if v == verTLS13 {
+	if v == tlsinfo.TLS13 {
 		// The five RFC 8446 suites first, in ID order.
-		slices.SortStableFunc(ordered, func(a, b report.CipherSuite) int {
+		slices.SortStableFunc(ordered, func(a, b tlsinfo.CipherSuite) int {
 			return boolRank(a.ID > 0x1305 || a.ID < 0x1301) - boolRank(b.ID > 0x1305 || b.ID < 0x1301)
 		})
 	} else {
-		slices.SortStableFunc(ordered, func(a, b report.CipherSuite) int {
+		slices.SortStableFunc(ordered, func(a, b tlsinfo.CipherSuite) int {
 			if ra, rb := suiteRank(a, goRank), suiteRank(b, goRank); ra != rb {
 				return ra - rb
 			}
@@ -85,7 +77,7 @@ func buildSuiteLists(v uint16, at []report.CipherSuite, goKnown []uint16) *suite
 		}
 	}
 	n := min(len(l.all), maxOffer)
-	if v == verTLS13 {
+	if v == tlsinfo.TLS13 {
 		n = min(n, 5)
 	}
 	l.broad = l.all[:n:n]
@@ -99,7 +91,7 @@ func buildSuiteLists(v uint16, at []report.CipherSuite, goKnown []uint16) *suite
 // pre-shared key or another non-certificate credential (3). At TLS 1.2,
 // ranks 0 and 1 fit in one hello, so a server's accepted suites are
 // nearly always found in its first window, in preference order.
-func suiteRank(c report.CipherSuite, goRank map[uint16]int) int {
+func suiteRank(c tlsinfo.CipherSuite, goRank map[uint16]int) int {
 	switch {
 	case goRank[c.ID] > 0:
 		return 0
@@ -125,7 +117,7 @@ func boolRank(b bool) int {
 
 // needsSharedKey: PSK, SRP, Kerberos, GOST and ECCPWD suites need more
 // than a certificate.
-func needsSharedKey(c report.CipherSuite) bool {
+func needsSharedKey(c tlsinfo.CipherSuite) bool {
 	for _, s := range []string{c.Kx, c.Auth} {
 		switch s {
 		case "PSK", "SRP", "KRB5", "GOST", "ECCPWD":
@@ -219,28 +211,28 @@ func (s *session) offer(v uint16, window []uint16) (uint16, bool) {
 
 // acceptedCipher describes suite id accepted at version v for the report.
 func acceptedCipher(v, id uint16) report.AcceptedCipher {
-	ac := report.AcceptedCipher{Version: versionName(v), ID: fmt.Sprintf("0x%04X", id),
+	ac := report.AcceptedCipher{Version: tlsinfo.VersionName(v), ID: fmt.Sprintf("0x%04X", id),
 		Name: fmt.Sprintf("unknown suite 0x%04X", id), Strength: "unknown"}
-	if c, ok := report.CipherSuiteByID(id); ok {
+	if c, ok := tlsinfo.CipherSuiteByID(id); ok {
 		ac.Name, ac.Strength = c.Name, c.Strength()
 	}
 	return ac
 }
 
 func suiteName(id uint16) string {
-	if c, ok := report.CipherSuiteByID(id); ok {
+	if c, ok := tlsinfo.CipherSuiteByID(id); ok {
 		return c.Name
 	}
 	return fmt.Sprintf("0x%04X", id)
 }
 
 func isWeak(id uint16) bool {
-	c, ok := report.CipherSuiteByID(id)
+	c, ok := tlsinfo.CipherSuiteByID(id)
 	return ok && c.Weak
 }
 
 func validAt(v, id uint16) bool {
-	c, ok := report.CipherSuiteByID(id)
+	c, ok := tlsinfo.CipherSuiteByID(id)
 	return ok && c.MinVersion <= v && v <= c.MaxVersion
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlsweep/tlsweep/tlsinfo"
 )
 
 // opensslBin finds openssl: its absence fails the test under CI and skips
@@ -134,7 +136,7 @@ func TestCiphersOpenSSL(t *testing.T) {
 	}
 }
 
-var versionIDs = map[string]uint16{"SSL3.0": verSSL3, "TLS1.0": verTLS10, "TLS1.1": verTLS11, "TLS1.2": verTLS12, "TLS1.3": verTLS13}
+var versionIDs = map[string]uint16{"SSL3.0": tlsinfo.SSL30, "TLS1.0": tlsinfo.TLS10, "TLS1.1": tlsinfo.TLS11, "TLS1.2": tlsinfo.TLS12, "TLS1.3": tlsinfo.TLS13}
 
 func TestCiphersOpenSSLWeak(t *testing.T) {
 	bin := opensslBin(t)
@@ -144,15 +146,15 @@ func TestCiphersOpenSSLWeak(t *testing.T) {
 			t.Skip("this openssl build has no 3DES suites")
 		}
 		target := startOpenSSL(t, "-tls1_2", "-cipher", cs)
-		checkResult(t, enumerate(t, target, VersionsConfig{}), []string{"TLS1.2"}, want(verTLS12, 0x000A))
+		checkResult(t, enumerate(t, target, VersionsConfig{}), []string{"TLS1.2"}, want(tlsinfo.TLS12, 0x000A))
 	})
 	t.Run("null and anonymous", func(t *testing.T) {
 		// Without -serverpref OpenSSL takes the client's order: the weak
 		// hellos offer the table's order.
 		target := startOpenSSL(t, "-tls1_2", "-cipher", "AES128-SHA:NULL-SHA:NULL-MD5:ADH-AES128-SHA:@SECLEVEL=0")
-		checkResult(t, enumerate(t, target, VersionsConfig{}), []string{"TLS1.2"}, want(verTLS12, 0x0001, 0x0002, 0x0034))
+		checkResult(t, enumerate(t, target, VersionsConfig{}), []string{"TLS1.2"}, want(tlsinfo.TLS12, 0x0001, 0x0002, 0x0034))
 		checkResult(t, enumerate(t, target, VersionsConfig{Full: true}), []string{"TLS1.2"},
-			want(verTLS12, 0x002F, 0x0001, 0x0002, 0x0034))
+			want(tlsinfo.TLS12, 0x002F, 0x0001, 0x0002, 0x0034))
 	})
 }
 

@@ -10,6 +10,8 @@ import (
 	"io"
 	"net"
 	"strings"
+
+	"github.com/tlsweep/tlsweep/tlsinfo"
 )
 
 // Signalling cipher-suite values (not real suites).
@@ -61,12 +63,11 @@ const (
 
 	hsClientHello = 1
 	hsServerHello = 2
-
-	groupX25519 = 0x001d
 )
 
 // helloGroups: x25519, secp256r1, secp384r1, secp521r1, ffdhe2048, ffdhe3072.
-var helloGroups = []uint16{groupX25519, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101}
+var helloGroups = []uint16{tlsinfo.GroupX25519, tlsinfo.GroupSecp256r1, tlsinfo.GroupSecp384r1, tlsinfo.GroupSecp521r1,
+	tlsinfo.GroupFFDHE2048, tlsinfo.GroupFFDHE3072}
 
 // helloSigAlgs: modern schemes first, then SHA-1, SHA-224 and DSA ones that
 // old servers need to find something they can sign with.
@@ -96,9 +97,9 @@ func BuildClientHello(s HelloSpec) []byte {
 		suites = suites[:MaxHelloSuites]
 	}
 	legacy := s.Version
-	tls13 := s.Version == 0x0304
+	tls13 := s.Version == tlsinfo.TLS13
 	if tls13 {
-		legacy = 0x0303
+		legacy = tlsinfo.TLS12
 	}
 
 	var body []byte
@@ -113,7 +114,7 @@ func BuildClientHello(s HelloSpec) []byte {
 	body = binary.BigEndian.AppendUint16(body, SCSVRenegotiation)
 	body = append(body, 1, 0) // compression methods: null
 
-	if s.Version > 0x0300 {
+	if s.Version > tlsinfo.SSL30 {
 		exts := helloExtensions(s, tls13)
 		// Pad a 256..511-byte handshake message (4-byte header + body +
 		// 2-byte extensions length + extensions) to 512 bytes.
@@ -128,9 +129,9 @@ func BuildClientHello(s HelloSpec) []byte {
 		body = append(body, exts...)
 	}
 
-	recVersion := uint16(0x0301)
-	if s.Version <= 0x0300 {
-		recVersion = 0x0300
+	recVersion := tlsinfo.TLS10
+	if s.Version <= tlsinfo.SSL30 {
+		recVersion = tlsinfo.SSL30
 	}
 	out := make([]byte, 0, 9+len(body))
 	out = append(out, recordHandshake)
@@ -152,7 +153,7 @@ func helloExtensions(s HelloSpec, tls13 bool) []byte {
 	}
 	exts = appendExt(exts, extSupportedGroups, uint16List(helloGroups))
 	exts = appendExt(exts, extECPointFormats, []byte{1, 0}) // uncompressed
-	if s.Version >= 0x0303 {
+	if s.Version >= tlsinfo.TLS12 {
 		exts = appendExt(exts, extSignatureAlgorithms, uint16List(helloSigAlgs))
 	}
 	exts = appendExt(exts, extExtendedMasterSec, nil)
@@ -162,7 +163,7 @@ func helloExtensions(s HelloSpec, tls13 bool) []byte {
 		pub := x25519Public()
 		var ks []byte
 		ks = binary.BigEndian.AppendUint16(ks, uint16(4+len(pub)))
-		ks = binary.BigEndian.AppendUint16(ks, groupX25519)
+		ks = binary.BigEndian.AppendUint16(ks, tlsinfo.GroupX25519)
 		ks = binary.BigEndian.AppendUint16(ks, uint16(len(pub)))
 		ks = append(ks, pub...)
 		exts = appendExt(exts, extKeyShare, ks)
@@ -478,7 +479,7 @@ func parseSSLv2Reply(b []byte) (ServerReply, error) {
 	}
 	m := b[2 : 2+n]
 	if m[0] == 0 {
-		return ServerReply{Kind: ReplySSLv2Error, Version: 0x0002, AlertDesc: m[2]}, nil
+		return ServerReply{Kind: ReplySSLv2Error, Version: tlsinfo.SSL20, AlertDesc: m[2]}, nil
 	}
 	// type(1) session_id_hit(1) certificate_type(1) version(2)
 	// certificate_length(2) cipher_specs_length(2) connection_id_length(2)

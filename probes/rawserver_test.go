@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tlsweep/tlsweep/tlsinfo"
 )
 
 // rawConfig says how a rawServer answers: what OpenSSL 3 and crypto/tls
@@ -102,8 +104,8 @@ func (s *rawServer) answer(h rawHello) []byte {
 	}
 	v := h.version
 	if _, ok := s.cfg.suites[v]; !ok && s.cfg.downgrade {
-		for w := v; w >= verSSL3; w-- {
-			if _, ok := s.cfg.suites[w]; ok && w != verTLS13 {
+		for w := v; w >= tlsinfo.SSL30; w-- {
+			if _, ok := s.cfg.suites[w]; ok && w != tlsinfo.TLS13 {
 				v = w
 				break
 			}
@@ -111,17 +113,17 @@ func (s *rawServer) answer(h rawHello) []byte {
 	}
 	prefs, ok := s.cfg.suites[v]
 	if !ok {
-		return rawAlert(min(h.version, verTLS12), 70) // protocol_version
+		return rawAlert(min(h.version, tlsinfo.TLS12), 70) // protocol_version
 	}
 	for _, id := range prefs {
 		if slices.Contains(h.suites, id) {
-			if v == verTLS13 && s.cfg.hrr {
+			if v == tlsinfo.TLS13 && s.cfg.hrr {
 				return rawServerHello(v, id, helloRetryRandom)
 			}
 			return rawServerHello(v, id, nil)
 		}
 	}
-	return rawAlert(min(v, verTLS12), 40) // handshake_failure
+	return rawAlert(min(v, tlsinfo.TLS12), 40) // handshake_failure
 }
 
 // readRawHello reads one ClientHello record (TLS, or SSL 2.0 with a
@@ -185,7 +187,7 @@ func readRawHello(r io.Reader) (rawHello, error) {
 // supported_versions for TLS 1.3; no extensions before, as an SSL 3.0
 // server sends it).
 func rawServerHello(v, suite uint16, random []byte) []byte {
-	legacy := min(v, verTLS12)
+	legacy := min(v, tlsinfo.TLS12)
 	body := binary.BigEndian.AppendUint16(nil, legacy)
 	if random == nil {
 		random = bytes.Repeat([]byte{0x5a}, 32)
@@ -194,7 +196,7 @@ func rawServerHello(v, suite uint16, random []byte) []byte {
 	body = append(body, 0) // no session id
 	body = binary.BigEndian.AppendUint16(body, suite)
 	body = append(body, 0) // null compression
-	if v == verTLS13 {
+	if v == tlsinfo.TLS13 {
 		body = append(body, 0, 6, 0x00, 0x2b, 0x00, 0x02, 0x03, 0x04)
 	}
 	msg := append([]byte{hsServerHello, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)

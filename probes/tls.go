@@ -24,6 +24,8 @@ import (
 	"golang.org/x/net/proxy"
 
 	"github.com/tlsweep/tlsweep/report"
+
+	"github.com/tlsweep/tlsweep/tlsinfo"
 )
 
 // TLSConfig configures the TLS handshake probe.
@@ -250,20 +252,6 @@ func parsePEMChain(resp *clients.Response) ([]*x509.Certificate, error) {
 	return chain, nil
 }
 
-func tlsxVersionName(v string) string {
-	switch v {
-	case "tls10":
-		return "TLS1.0"
-	case "tls11":
-		return "TLS1.1"
-	case "tls12":
-		return "TLS1.2"
-	case "tls13":
-		return "TLS1.3"
-	}
-	return v
-}
-
 // describeTLSFailure explains a handshake the peer answered in TLS but
 // did not complete: an alert is named, a stall or a hang-up is said as
 // such, a version or suite mismatch is called one, and anything else is a
@@ -271,7 +259,7 @@ func tlsxVersionName(v string) string {
 // errors.As cannot reach it (errors.Is can), and keeps only its text.
 func describeTLSFailure(rec []byte, err error) string {
 	if len(rec) >= 7 && rec[0] == 0x15 {
-		return fmt.Sprintf("server sent alert %s", AlertName(rec[6]))
+		return fmt.Sprintf("server sent alert %s", tlsinfo.AlertName(rec[6]))
 	}
 	var ne net.Error
 	switch {
@@ -372,3 +360,11 @@ func (h *handoff) Dial(_, addr string) (net.Conn, error) {
 // twice --timeout, since the port already accepted the connection and a
 // loaded scanner or server can be slow to get to it; never past Patience.
 func (p *TLS) answerWait() time.Duration { return min(2*p.cfg.Timeout, p.cfg.Patience) }
+
+// tlsxVersionName is the report name of a version as tlsx spells it (tls12).
+func tlsxVersionName(v string) string {
+	if rv, ok := tlsinfo.VersionByToken(v); ok {
+		return rv.Name
+	}
+	return v
+}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlsweep/tlsweep/findings"
 	"github.com/tlsweep/tlsweep/report"
 	"github.com/tlsweep/tlsweep/scanner/lab"
 )
@@ -60,7 +61,8 @@ func mustIssue(t *testing.T, o lab.CertOptions, parent *lab.Cert) *lab.Cert {
 
 func findingIDs(ep *report.Endpoint, now time.Time) []string {
 	var ids []string
-	for _, f := range report.Evaluate(ep, report.RuleConfig{Now: now, ExpiryWarn: 30 * 24 * time.Hour}) {
+	fs, _ := findings.Evaluate(ep, findings.RuleConfig{Now: now, ExpiryWarn: 30 * 24 * time.Hour})
+	for _, f := range fs {
 		ids = append(ids, f.ID)
 	}
 	slices.Sort(ids)

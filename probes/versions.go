@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/tlsweep/tlsweep/report"
+
+	"github.com/tlsweep/tlsweep/tlsinfo"
 )
 
 // VersionsConfig configures the version and cipher-suite scan.
@@ -121,7 +123,7 @@ func (p *Versions) Probe(ctx context.Context, d Dialer, t Target, ep *report.End
 	// else to learn from a TLS 1.3 hello, so it is not sent again.
 	var known uint16
 	if ep.TLS != nil && ep.TLS.Version == "TLS1.3" && !p.cfg.Full {
-		known = verTLS13
+		known = tlsinfo.TLS13
 	}
 	res, err := p.enumerate(ctx, d, t, known)
 	p.mu.Lock()
@@ -145,7 +147,7 @@ func applyVersions(res *VersionsResult, t Target, ep *report.Endpoint) {
 		if len(res.Versions) == 0 {
 			return
 		}
-		ep.TLS = &report.TLS{Version: versionName(res.Highest), Cipher: res.HighestSuite,
+		ep.TLS = &report.TLS{Version: tlsinfo.VersionName(res.Highest), Cipher: res.HighestSuite,
 			SNI: t.SNI, Chain: []report.Certificate{}}
 		// A version the TLS probe cannot speak explains its failure; a
 		// server that broke the protocol is still reported.
@@ -155,24 +157,17 @@ func applyVersions(res *VersionsResult, t Target, ep *report.Endpoint) {
 	}
 	names := slices.Clone(res.Versions)
 	// The TLS probe's handshake proved its version, whatever the hellos saw.
-	if _, ok := report.VersionByName(ep.TLS.Version); ok && !slices.Contains(names, ep.TLS.Version) {
+	if _, ok := tlsinfo.VersionByName(ep.TLS.Version); ok && !slices.Contains(names, ep.TLS.Version) {
 		names = append(names, ep.TLS.Version)
 	}
 	var out []string
-	for _, v := range report.Versions {
+	for _, v := range tlsinfo.Versions() {
 		if slices.Contains(names, v.Name) {
 			out = append(out, v.Name)
 		}
 	}
 	ep.TLS.Versions = out
 	ep.TLS.Ciphers = res.Ciphers
-}
-
-func versionName(v uint16) string {
-	if rv, ok := report.VersionByID(v); ok {
-		return rv.Name
-	}
-	return fmt.Sprintf("0x%04X", v)
 }
 
 // errStopped is what a check returns once the scan has stopped.
@@ -276,13 +271,13 @@ func (p *Versions) enumerate(ctx context.Context, d Dialer, t Target, known uint
 	perVersion := sc.suites(p.cfg.Full)
 
 	res := &VersionsResult{Connections: sc.conns, Capped: sc.capped}
-	for _, rv := range report.Versions {
+	for _, rv := range tlsinfo.Versions() {
 		if !sc.accepted[rv.ID] {
 			continue
 		}
 		res.Versions = append(res.Versions, rv.Name)
 		res.Highest = rv.ID
-		if rv.ID == verSSL2 {
+		if rv.ID == tlsinfo.SSL20 {
 			res.Ciphers = append(res.Ciphers, sslv2Ciphers(sc.sslv2)...)
 			if c := sslv2Ciphers(sc.sslv2); len(c) > 0 {
 				res.HighestSuite = c[0].Name
@@ -306,7 +301,7 @@ func (p *Versions) enumerate(ctx context.Context, d Dialer, t Target, known uint
 // one (refusesOlder).
 func (sc *scan) versions() {
 	lists := suitesByVersion()
-	for _, v := range []uint16{verTLS13, verTLS12, verTLS11, verTLS10, verSSL3} {
+	for _, v := range []uint16{tlsinfo.TLS13, tlsinfo.TLS12, tlsinfo.TLS11, tlsinfo.TLS10, tlsinfo.SSL30} {
 		if sc.accepted[v] || sc.refused[v] {
 			continue
 		}
@@ -318,7 +313,7 @@ func (sc *scan) versions() {
 		if err != nil || !sc.note(v, win, r) {
 			sc.refused[v] = true
 			if err == nil && sc.refusesOlder(v, r) {
-				for _, w := range []uint16{verTLS11, verTLS10, verSSL3} {
+				for _, w := range []uint16{tlsinfo.TLS11, tlsinfo.TLS10, tlsinfo.SSL30} {
 					if w < v {
 						sc.refused[w] = true
 					}
@@ -333,7 +328,7 @@ func (sc *scan) versions() {
 				sc.sslv2 = append(sc.sslv2, sp)
 			}
 		}
-		sc.accepted[verSSL2] = len(sc.sslv2) > 0
+		sc.accepted[tlsinfo.SSL20] = len(sc.sslv2) > 0
 	}
 }
 
@@ -345,8 +340,8 @@ func (sc *scan) versions() {
 // which refuse any hello newer than their own version, are old ones that
 // speak neither, and they still get a hello per version.
 func (sc *scan) refusesOlder(v uint16, r ServerReply) bool {
-	return v != verTLS13 && r.Kind == ReplyAlert && r.AlertDesc == alertProtocolVersion &&
-		(sc.accepted[verTLS13] || sc.accepted[verTLS12])
+	return v != tlsinfo.TLS13 && r.Kind == ReplyAlert && r.AlertDesc == tlsinfo.AlertProtocolVersion &&
+		(sc.accepted[tlsinfo.TLS13] || sc.accepted[tlsinfo.TLS12])
 }
 
 // note records the ServerHello a hello at version v offering win got. A
@@ -363,7 +358,7 @@ func (sc *scan) note(v uint16, win []uint16, r ServerReply) bool {
 		sc.accepted[v] = true
 		sc.seeds[v] = &pick{window: win, suite: r.Suite}
 		return true
-	case r.Kind == ReplyServerHello && w >= verSSL3 && w < v && validAt(w, r.Suite):
+	case r.Kind == ReplyServerHello && w >= tlsinfo.SSL30 && w < v && validAt(w, r.Suite):
 		sc.accepted[w] = true
 		if sc.seeds[w] == nil {
 			valid := slices.DeleteFunc(slices.Clone(win), func(id uint16) bool { return !validAt(w, id) })
@@ -383,14 +378,14 @@ func (sc *scan) note(v uint16, win []uint16, r ServerReply) bool {
 func (sc *scan) suites(full bool) map[uint16][]uint16 {
 	lists := suitesByVersion()
 	out := map[uint16][]uint16{}
-	for _, v := range []uint16{verTLS13, verTLS12, verTLS11, verTLS10, verSSL3} {
+	for _, v := range []uint16{tlsinfo.TLS13, tlsinfo.TLS12, tlsinfo.TLS11, tlsinfo.TLS10, tlsinfo.SSL30} {
 		if !sc.accepted[v] || sc.stopped() {
 			continue
 		}
 		switch {
 		case full:
 			out[v] = sc.eliminate(v, lists[v].all, sc.seeds[v], true)
-		case v != verTLS13:
+		case v != tlsinfo.TLS13:
 			seed := sc.seeds[v]
 			if seed != nil && !isWeak(seed.suite) {
 				seed = nil

@@ -14,6 +14,8 @@ import (
 
 	"github.com/tlsweep/tlsweep/report"
 	"github.com/tlsweep/tlsweep/scanner/lab"
+
+	"github.com/tlsweep/tlsweep/tlsinfo"
 )
 
 // versionsCert is one RSA server certificate for every server of these tests.
@@ -94,12 +96,12 @@ func TestVersionsGoServers(t *testing.T) {
 			versions: []string{"TLS1.3"}, ciphers: []string{}, maxConns: 6},
 		{name: "tls1.2 with 3des", cfg: &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12,
 			CipherSuites: []uint16{gcm, tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA}},
-			versions: []string{"TLS1.2"}, ciphers: want(verTLS12, tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA), maxConns: 8},
+			versions: []string{"TLS1.2"}, ciphers: want(tlsinfo.TLS12, tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA), maxConns: 8},
 		{name: "tls1.0 to 1.2 with rc4 and 3des", cfg: &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS12,
 			CipherSuites: []uint16{gcm, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_RSA_WITH_RC4_128_SHA, tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA}},
 			versions: []string{"TLS1.0", "TLS1.1", "TLS1.2"},
 			// Go prefers 3DES to RC4.
-			ciphers:  slices.Concat(want(verTLS10, 0x000A, 0xC011), want(verTLS11, 0x000A, 0xC011), want(verTLS12, 0x000A, 0xC011)),
+			ciphers:  slices.Concat(want(tlsinfo.TLS10, 0x000A, 0xC011), want(tlsinfo.TLS11, 0x000A, 0xC011), want(tlsinfo.TLS12, 0x000A, 0xC011)),
 			maxConns: 15},
 	}
 	for _, tc := range cases {
@@ -143,7 +145,7 @@ func TestVersionsFullGoServer(t *testing.T) {
 		t.Errorf("TLS 1.3 suites %q, want %q", tls13, want)
 	}
 	for _, c := range res.Ciphers {
-		if cs, _ := report.CipherSuiteByName(c.Name); c.Strength != cs.Strength() || c.ID != fmt.Sprintf("0x%04X", cs.ID) {
+		if cs, _ := tlsinfo.CipherSuiteByName(c.Name); c.Strength != cs.Strength() || c.ID != fmt.Sprintf("0x%04X", cs.ID) {
 			t.Errorf("%+v: want strength %s", c, cs.Strength())
 		}
 	}
@@ -160,7 +162,7 @@ func TestVersionsRawServers(t *testing.T) {
 	const (
 		rc4SHA, rc4MD5, export, aes128 = 0x0005, 0x0004, 0x0003, 0x002F
 	)
-	lastTLS12 := suitesByVersion()[verTLS12].all[len(suitesByVersion()[verTLS12].all)-1]
+	lastTLS12 := suitesByVersion()[tlsinfo.TLS12].all[len(suitesByVersion()[tlsinfo.TLS12].all)-1]
 	cases := []struct {
 		name     string
 		cfg      rawConfig
@@ -169,37 +171,37 @@ func TestVersionsRawServers(t *testing.T) {
 		ciphers  []string
 		conns    int
 	}{
-		{name: "ssl3.0 only, version intolerant", cfg: rawConfig{suites: map[uint16][]uint16{verSSL3: {rc4SHA, rc4MD5}}},
-			versions: []string{"SSL3.0"}, ciphers: want(verSSL3, rc4SHA, rc4MD5), conns: 6 + 2},
-		{name: "ssl3.0 only, downgrading", cfg: rawConfig{suites: map[uint16][]uint16{verSSL3: {rc4SHA, rc4MD5}}, downgrade: true},
+		{name: "ssl3.0 only, version intolerant", cfg: rawConfig{suites: map[uint16][]uint16{tlsinfo.SSL30: {rc4SHA, rc4MD5}}},
+			versions: []string{"SSL3.0"}, ciphers: want(tlsinfo.SSL30, rc4SHA, rc4MD5), conns: 6 + 2},
+		{name: "ssl3.0 only, downgrading", cfg: rawConfig{suites: map[uint16][]uint16{tlsinfo.SSL30: {rc4SHA, rc4MD5}}, downgrade: true},
 			// TLS 1.3, TLS 1.2 (answered at SSL 3.0), SSL 2.0, then RC4-MD5 and a refusal.
-			versions: []string{"SSL3.0"}, ciphers: want(verSSL3, rc4SHA, rc4MD5), conns: 3 + 2},
-		{name: "export at tls1.0", cfg: rawConfig{suites: map[uint16][]uint16{verTLS10: {aes128, export}}},
-			versions: []string{"TLS1.0"}, ciphers: want(verTLS10, export), conns: 6 + 2},
-		{name: "export at tls1.0, full", full: true, cfg: rawConfig{suites: map[uint16][]uint16{verTLS10: {aes128, export}}},
-			versions: []string{"TLS1.0"}, ciphers: want(verTLS10, aes128, export), conns: 6 + 1 + 2},
+			versions: []string{"SSL3.0"}, ciphers: want(tlsinfo.SSL30, rc4SHA, rc4MD5), conns: 3 + 2},
+		{name: "export at tls1.0", cfg: rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS10: {aes128, export}}},
+			versions: []string{"TLS1.0"}, ciphers: want(tlsinfo.TLS10, export), conns: 6 + 2},
+		{name: "export at tls1.0, full", full: true, cfg: rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS10: {aes128, export}}},
+			versions: []string{"TLS1.0"}, ciphers: want(tlsinfo.TLS10, aes128, export), conns: 6 + 1 + 2},
 		{name: "sslv2 only", cfg: rawConfig{sslv2: []uint32{SSLv2RC4128WithMD5, SSLv2DES192EDE3CBCWithMD5}},
 			versions: []string{"SSL2.0"}, ciphers: []string{
 				"SSL2.0 0x010080 SSL_CK_RC4_128_WITH_MD5 insecure", "SSL2.0 0x0700C0 SSL_CK_DES_192_EDE3_CBC_WITH_MD5 insecure"},
 			conns: 6},
-		{name: "tls1.3 by hello retry request", full: true, cfg: rawConfig{suites: map[uint16][]uint16{verTLS13: {0x1302, 0x1301}}, hrr: true},
+		{name: "tls1.3 by hello retry request", full: true, cfg: rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS13: {0x1302, 0x1301}}, hrr: true},
 			// TLS 1.3; TLS 1.2 refused with protocol_version by a server that
 			// speaks TLS 1.3, which settles every older version; SSL 2.0.
-			versions: []string{"TLS1.3"}, ciphers: want(verTLS13, 0x1302, 0x1301), conns: 3 + 2},
+			versions: []string{"TLS1.3"}, ciphers: want(tlsinfo.TLS13, 0x1302, 0x1301), conns: 3 + 2},
 		{name: "preferred suite beyond the first window", full: true,
-			cfg:      rawConfig{suites: map[uint16][]uint16{verTLS12: {lastTLS12, aes128}}},
-			versions: []string{"TLS1.2"}, ciphers: want(verTLS12, lastTLS12, aes128),
+			cfg:      rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS12: {lastTLS12, aes128}}},
+			versions: []string{"TLS1.2"}, ciphers: want(tlsinfo.TLS12, lastTLS12, aes128),
 			// 4 version hellos (TLS 1.1's protocol_version settles the older
 			// ones), 3 windows (the last one picks lastTLS12), a refusal,
 			// and one hello to order the two.
 			conns: 4 + 3 + 1 + 1},
-		{name: "tls1.2 and tls1.0, downgrading", cfg: rawConfig{suites: map[uint16][]uint16{verTLS12: {aes128}, verTLS10: {aes128, export}}, downgrade: true},
+		{name: "tls1.2 and tls1.0, downgrading", cfg: rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS12: {aes128}, tlsinfo.TLS10: {aes128, export}}, downgrade: true},
 			// A conforming server with a hole: the TLS 1.1 hello is answered
 			// at TLS 1.0, so the hole is seen. 5 version hellos (TLS 1.3,
 			// 1.2, 1.1 answered at 1.0, SSL 3.0, SSL 2.0), a refused weak
 			// hello at TLS 1.2, and at TLS 1.0 one that finds the EXPORT
 			// suite and a refusal.
-			versions: []string{"TLS1.0", "TLS1.2"}, ciphers: want(verTLS10, export), conns: 5 + 1 + 2},
+			versions: []string{"TLS1.0", "TLS1.2"}, ciphers: want(tlsinfo.TLS10, export), conns: 5 + 1 + 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -214,8 +216,8 @@ func TestVersionsRawServers(t *testing.T) {
 }
 
 func TestVersionsCap(t *testing.T) {
-	weak := suitesByVersion()[verTLS12].weak
-	srv := startRawServer(t, rawConfig{suites: map[uint16][]uint16{verTLS12: weak}})
+	weak := suitesByVersion()[tlsinfo.TLS12].weak
+	srv := startRawServer(t, rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS12: weak}})
 	res := enumerate(t, srv.Target, VersionsConfig{})
 	// 4 version hellos (TLS 1.3, 1.2, 1.1, whose protocol_version alert
 	// settles the rest, SSL 2.0); the one at TLS 1.2 found a suite too.
@@ -285,7 +287,7 @@ func TestVersionsProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("ssl3.0-only server gets a tls section", func(t *testing.T) {
-		srv := startRawServer(t, rawConfig{suites: map[uint16][]uint16{verSSL3: {0x0005}}})
+		srv := startRawServer(t, rawConfig{suites: map[uint16][]uint16{tlsinfo.SSL30: {0x0005}}})
 		vp := NewVersions(VersionsConfig{Timeout: 5 * time.Second})
 		ep := scanLike(t, srv.Target, tlsProbe, vp)
 		if ep.Error != "" || ep.Transport != report.TransportTLS || ep.TLS == nil {
@@ -295,7 +297,7 @@ func TestVersionsProbe(t *testing.T) {
 			!slices.Equal(ep.TLS.Versions, []string{"SSL3.0"}) {
 			t.Errorf("tls %+v", ep.TLS)
 		}
-		if got, w := cipherList(ep.TLS.Ciphers), want(verSSL3, 0x0005); !slices.Equal(got, w) {
+		if got, w := cipherList(ep.TLS.Ciphers), want(tlsinfo.SSL30, 0x0005); !slices.Equal(got, w) {
 			t.Errorf("ciphers %q, want %q", got, w)
 		}
 		if st := vp.Stats(); st.Endpoints != 1 || st.Connections != 7 || st.MaxPerEndpoint != 7 || st.Capped != 0 {
@@ -355,10 +357,10 @@ func TestSuiteLists(t *testing.T) {
 				t.Errorf("%04x: weak list holds %04x", v, id)
 			}
 		}
-		if v != verTLS13 {
+		if v != tlsinfo.TLS13 {
 			// Everything crypto/tls and other common stacks ship is in the first hello.
 			for _, id := range l.all[len(l.broad):] {
-				if c, _ := report.CipherSuiteByID(id); suiteRank(c, map[uint16]int{}) <= 1 {
+				if c, _ := tlsinfo.CipherSuiteByID(id); suiteRank(c, map[uint16]int{}) <= 1 {
 					t.Errorf("%04x: %s is not in the version hello", v, c.Name)
 				}
 			}
@@ -369,7 +371,7 @@ func TestSuiteLists(t *testing.T) {
 			}
 		}
 	}
-	if got := suitesByVersion()[verTLS13].broad; !slices.Equal(got, []uint16{0x1301, 0x1302, 0x1303, 0x1304, 0x1305}) {
+	if got := suitesByVersion()[tlsinfo.TLS13].broad; !slices.Equal(got, []uint16{0x1301, 0x1302, 0x1303, 0x1304, 0x1305}) {
 		t.Errorf("tls1.3 hello offers %04x", got)
 	}
 }

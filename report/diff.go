@@ -199,7 +199,7 @@ func pairFindings(old, cur []Finding) []bool {
 
 // certChange compares the leaf certificates of one endpoint in two scans.
 func certChange(old, cur *Endpoint) (CertChange, bool) {
-	o, n := leaf(old), leaf(cur)
+	o, n := old.Leaf(), cur.Leaf()
 	if o == nil || n == nil || o.SHA256 == "" || n.SHA256 == "" || o.SHA256 == n.SHA256 {
 		return CertChange{}, false
 	}

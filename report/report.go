@@ -1,9 +1,11 @@
-// Package report holds the typed results of a sweep (the JSON contract
-// "tlsweep/v1"), the rules that turn results into findings, and the
-// renderers that write a report for people or scripts.
+// Package report is the model of a sweep's results: the typed Report,
+// Endpoint and Finding that make the JSON contract "tlsweep/v1", how a
+// report is read and written as JSON, compared with a baseline (diff) and
+// joined from shards (merge).
 //
-// Results carry no formatting methods: every renderer takes a *Report and
-// writes to an io.Writer.
+// Judging an endpoint is the findings package's job, the TLS registry
+// (versions, suites, alerts) is tlsinfo's, and writing a report for people
+// is report/render's.
 package report
 
 import "time"
@@ -124,7 +126,7 @@ type AcceptedCipher struct {
 	Name    string `json:"name"`
 	// ID is the IANA value as hex, e.g. "0xC02F".
 	ID string `json:"id"`
-	// Strength is insecure, weak, acceptable or strong (see CipherSuite.Strength).
+	// Strength is insecure, weak, acceptable or strong (see tlsinfo.CipherSuite.Strength).
 	Strength string `json:"strength"`
 }
 
@@ -180,4 +182,12 @@ type Finding struct {
 	// Change is "new" or "unchanged" when the report was compared with a
 	// baseline (see Compare), and empty otherwise.
 	Change string `json:"change,omitempty"`
+}
+
+// Leaf is the first certificate of the chain the endpoint sent, or nil.
+func (ep *Endpoint) Leaf() *Certificate {
+	if ep.TLS == nil || len(ep.TLS.Chain) == 0 {
+		return nil
+	}
+	return &ep.TLS.Chain[0]
 }

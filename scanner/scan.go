@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/tlsweep/tlsweep/findings"
 	"github.com/tlsweep/tlsweep/probes"
 	"github.com/tlsweep/tlsweep/report"
 )
@@ -45,7 +46,7 @@ type Config struct {
 	// Probes run in order on each open endpoint.
 	Probes []probes.Probe
 	// Rules judge each endpoint; Rules.Now is refreshed from Now.
-	Rules report.RuleConfig
+	Rules findings.RuleConfig
 	// SNI, when set, is sent to every target and checked against certificates.
 	SNI string
 	// ShowClosed keeps closed and filtered endpoints in the report.
@@ -383,7 +384,7 @@ func examine(ctx context.Context, cfg *Config, base probes.Dialer, op openPort) 
 	}
 	rules := cfg.Rules
 	rules.Now = cfg.Now()
-	ep.Findings = report.Evaluate(ep, rules)
+	findings.Apply(ep, rules)
 	if ep.Findings == nil {
 		ep.Findings = []report.Finding{}
 	}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tlsweep/tlsweep/findings"
 	"github.com/tlsweep/tlsweep/probes"
 	"github.com/tlsweep/tlsweep/report"
 	"github.com/tlsweep/tlsweep/scanner"
@@ -209,7 +210,7 @@ func sweep(t *testing.T, targets []string, ports []int, o sweepOptions) *report.
 		ConnectTimeout:  o.timeout,
 		EndpointTimeout: o.endpointTimeout,
 		Probes:          append(o.first, pipeline...),
-		Rules:           report.RuleConfig{ExpiryWarn: 30 * 24 * time.Hour},
+		Rules:           findings.RuleConfig{ExpiryWarn: 30 * 24 * time.Hour},
 		SNI:             o.sni,
 		ShowClosed:      o.showClosed,
 	}

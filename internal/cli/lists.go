@@ -7,7 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/tlsweep/tlsweep/report"
+	"github.com/tlsweep/tlsweep/findings"
 	"github.com/tlsweep/tlsweep/scanner"
 )
 
@@ -41,7 +41,7 @@ func (e *env) rulesCommand() *cli.Command {
 		Action: func(*cli.Context) error {
 			w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "ID\tSEVERITY\tRAISED WHEN")
-			for _, r := range report.Rules {
+			for _, r := range findings.Rules {
 				fmt.Fprintf(w, "%s\t%s\t%s\n", r.ID, r.Severity, r.When)
 			}
 			return w.Flush()
@@ -57,7 +57,7 @@ func (e *env) policiesCommand() *cli.Command {
 		Usage: "list the policies --policy accepts, with their rules and parameters",
 		Action: func(*cli.Context) error {
 			w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			for i, p := range report.Policies {
+			for i, p := range findings.Policies {
 				if i > 0 {
 					fmt.Fprintln(w)
 				}

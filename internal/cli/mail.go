@@ -15,6 +15,7 @@ import (
 
 	"github.com/tlsweep/tlsweep/report"
 	"github.com/tlsweep/tlsweep/report/mail"
+	"github.com/tlsweep/tlsweep/report/render"
 )
 
 // delivery is the mail flags, checked.
@@ -179,10 +180,10 @@ func (e *env) deliver(ctx context.Context, d *delivery, rep *report.Report, outp
 // report, and the JSON document attached.
 func composeMail(d *delivery, rep *report.Report) (*mail.Message, error) {
 	var text, html, js bytes.Buffer
-	if err := report.WriteMarkdown(&text, rep); err != nil {
+	if err := render.WriteMarkdown(&text, rep); err != nil {
 		return nil, err
 	}
-	if err := report.WriteHTML(&html, rep); err != nil {
+	if err := render.WriteHTML(&html, rep); err != nil {
 		return nil, err
 	}
 	if err := report.WriteJSON(&js, rep); err != nil {
@@ -191,7 +192,7 @@ func composeMail(d *delivery, rep *report.Report) (*mail.Message, error) {
 	return &mail.Message{
 		From:    d.from,
 		To:      d.to,
-		Subject: report.MailSubject(rep),
+		Subject: render.MailSubject(rep),
 		Text:    text.String(),
 		HTML:    html.String(),
 		Attachments: []mail.Attachment{{

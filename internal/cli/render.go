@@ -2,37 +2,17 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/tlsweep/tlsweep/report"
+	"github.com/tlsweep/tlsweep/report/render"
 )
 
-// renderer writes a report in one format.
-type renderer func(w io.Writer, r *report.Report, t report.TableOptions) error
-
-// formats maps each -f value to its renderer.
-var formats = map[string]renderer{
-	"table": func(w io.Writer, r *report.Report, t report.TableOptions) error { return report.WriteTable(w, r, t) },
-	"json":  func(w io.Writer, r *report.Report, _ report.TableOptions) error { return report.WriteJSON(w, r) },
-	"jsonl": func(w io.Writer, r *report.Report, _ report.TableOptions) error {
-		jw := report.NewJSONLWriter(w)
-		for i := range r.Endpoints {
-			if err := jw.Write(&r.Endpoints[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	},
-	"csv":      func(w io.Writer, r *report.Report, _ report.TableOptions) error { return report.WriteCSV(w, r) },
-	"markdown": func(w io.Writer, r *report.Report, _ report.TableOptions) error { return report.WriteMarkdown(w, r) },
-	"html":     func(w io.Writer, r *report.Report, _ report.TableOptions) error { return report.WriteHTML(w, r) },
-}
-
-var formatNames = []string{"table", "json", "jsonl", "csv", "markdown", "html"}
+// formatNames are the -f values.
+var formatNames = render.Formats()
 
 func checkFormat(f string) error {
-	if _, ok := formats[f]; !ok {
+	if _, err := render.New(f, render.Options{}); err != nil {
 		return fmt.Errorf(errFormat, f, strings.Join(formatNames, ", "))
 	}
 	return nil
@@ -54,9 +34,12 @@ func writeReport(out *output, r renderConfig, rep *report.Report, what renderWha
 	switch {
 	case what == renderStreamed && r.format == "jsonl":
 	case what == renderChanges && r.format == "table":
-		err = report.WriteChanges(out, rep)
+		err = render.WriteChanges(out, rep)
 	default:
-		err = formats[r.format](out, rep, r.table)
+		var rd render.Renderer
+		if rd, err = render.New(r.format, r.table); err == nil {
+			err = rd.Render(out, rep)
+		}
 	}
 	if err == nil {
 		err = out.commit()

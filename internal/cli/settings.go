@@ -16,7 +16,9 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/tlsweep/tlsweep/findings"
 	"github.com/tlsweep/tlsweep/report"
+	"github.com/tlsweep/tlsweep/report/render"
 	"github.com/tlsweep/tlsweep/scanner"
 )
 
@@ -27,7 +29,7 @@ import (
 type renderConfig struct {
 	format string
 	output string // a file; "" (or -o -) is stdout
-	table  report.TableOptions
+	table  render.Options
 }
 
 func parseRender(c *cli.Context, stdout io.Writer) (renderConfig, error) {
@@ -93,7 +95,7 @@ type probeConfig struct {
 	endpointTimeout time.Duration
 	roots           *x509.CertPool
 	sni             string
-	rules           report.RuleConfig
+	rules           findings.RuleConfig
 	failOn          report.Severity
 	showClosed      bool
 	ciphers         bool // enumerate every accepted suite
@@ -138,8 +140,8 @@ func parseProbe(c *cli.Context, e *env, fastTimeout time.Duration) (*probeConfig
 		return nil, usageErr(fmt.Errorf(errFailOn, err))
 	}
 	var ok bool
-	if o.rules.Policy, ok = report.PolicyByName(c.String("policy")); !ok {
-		return nil, usageErr(fmt.Errorf(errPolicy, c.String("policy"), strings.Join(report.PolicyNames(), ", ")))
+	if o.rules.Policy, ok = findings.PolicyByName(c.String("policy")); !ok {
+		return nil, usageErr(fmt.Errorf(errPolicy, c.String("policy"), strings.Join(findings.PolicyNames(), ", ")))
 	}
 	if o.sweep, err = parseSweep(c, e.stderr); err != nil {
 		return nil, usageErr(err)

@@ -1,10 +1,10 @@
-package probes
+package tlsinfo
 
 import "strconv"
 
-// alertProtocolVersion is the alert a server sends for a hello whose
+// AlertProtocolVersion is the alert a server sends for a hello whose
 // version it cannot serve.
-const alertProtocolVersion = 70
+const AlertProtocolVersion = 70
 
 // alertNames are the TLS alert descriptions (RFC 8446 section 6, RFC 5246 7.2).
 var alertNames = map[uint8]string{

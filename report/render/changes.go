@@ -1,16 +1,18 @@
-package report
+package render
 
 import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+
+	"github.com/tlsweep/tlsweep/report"
 )
 
 // WriteChanges writes what changed since the baseline for people, as
 // aligned plain text: new and resolved findings, endpoints that appeared
 // or disappeared, and replaced certificates. r must have been compared
 // (r.Changes set). Strings are sanitized like the table's.
-func WriteChanges(w io.Writer, r *Report) error {
+func WriteChanges(w io.Writer, r *report.Report) error {
 	if r == nil || r.Changes == nil {
 		return fmt.Errorf("write changes: the report was not compared with a baseline")
 	}
@@ -24,24 +26,24 @@ func WriteChanges(w io.Writer, r *Report) error {
 	if c.None() {
 		p("no changes")
 	}
-	findings := func(title string, fs []ChangedFinding, counts SeverityCounts) {
+	findings := func(title string, fs []report.ChangedFinding, counts report.SeverityCounts) {
 		if len(fs) == 0 {
 			return
 		}
 		p("")
 		p("%s: %d (%s)", title, len(fs), countsText(counts))
 		for _, f := range fs {
-			p("  %s\t%s\t%s\t%s", f.Severity, f.label(), sanitize(f.ID), shorten(f.Detail, 100))
+			p("  %s\t%s\t%s\t%s", f.Severity, refLabel(f.EndpointRef), sanitize(f.ID), shorten(f.Detail, 100))
 		}
 	}
-	refs := func(title string, refs []EndpointRef) {
+	refs := func(title string, refs []report.EndpointRef) {
 		if len(refs) == 0 {
 			return
 		}
 		p("")
 		p("%s: %d", title, len(refs))
 		for _, e := range refs {
-			p("  %s\t%s\t%s", e.label(), sanitize(e.Service), sanitize(string(e.Transport)))
+			p("  %s\t%s\t%s", refLabel(e), sanitize(e.Service), sanitize(string(e.Transport)))
 		}
 	}
 	findings("New findings", c.New, c.NewCount)
@@ -52,7 +54,7 @@ func WriteChanges(w io.Writer, r *Report) error {
 		p("")
 		p("Certificates replaced: %d", len(c.CertificatesChanged))
 		for _, cc := range c.CertificatesChanged {
-			p("  %s\t%s\t→ %s", cc.label(),
+			p("  %s\t%s\t→ %s", refLabel(cc.EndpointRef),
 				certChangeSide(cc.OldSubject, cc.OldSHA256, dateText(cc.OldNotAfter)),
 				certChangeSide(cc.NewSubject, cc.NewSHA256, dateText(cc.NewNotAfter)))
 		}

@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"bytes"
@@ -6,6 +6,10 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/tlsweep/tlsweep/findings"
+	"github.com/tlsweep/tlsweep/report"
+	"github.com/tlsweep/tlsweep/report/internal/reporttest"
 )
 
 // FuzzReadJSON: a report file (--baseline, merge, diff, report) is read,
@@ -17,7 +21,7 @@ func FuzzReadJSON(f *testing.F) {
 		f.Add(b)
 	}
 	var buf bytes.Buffer
-	if err := WriteJSON(&buf, comparedFixture()); err != nil {
+	if err := report.WriteJSON(&buf, reporttest.Compared()); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(buf.Bytes())
@@ -25,21 +29,21 @@ func FuzzReadJSON(f *testing.F) {
 		`"tls":{"chain":[{"subject":"\u001b]0;x\u0007","not_after":"9999-12-31T23:59:59Z"}]},"findings":[{"id":"x","severity":"boom"}]}]}`))
 	f.Add([]byte(`{"schema":"tlsweep/v1"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := ReadJSON(bytes.NewReader(b))
+		r, err := report.ReadJSON(bytes.NewReader(b))
 		if err != nil {
 			return
 		}
 		var out bytes.Buffer
-		if err := WriteJSON(&out, r); err != nil {
+		if err := report.WriteJSON(&out, r); err != nil {
 			t.Fatalf("WriteJSON of a read report: %v", err)
 		}
-		if _, err := ReadJSON(&out); err != nil {
+		if _, err := report.ReadJSON(&out); err != nil {
 			t.Fatalf("ReadJSON of WriteJSON's output: %v\n%s", err, out.Bytes())
 		}
-		r.Changes = Compare(r, r)
-		_, _ = Merge([]*Report{r, r})
+		r.Changes = report.Compare(r, r)
+		_, _ = report.Merge([]*report.Report{r, r})
 		_ = MailSubject(r)
-		for _, w := range []func(io.Writer, *Report) error{WriteCSV, WriteMarkdown, WriteHTML, WriteChanges} {
+		for _, w := range []func(io.Writer, *report.Report) error{WriteCSV, WriteMarkdown, WriteHTML, WriteChanges} {
 			_ = w(io.Discard, r)
 		}
 		var table bytes.Buffer
@@ -48,7 +52,7 @@ func FuzzReadJSON(f *testing.F) {
 			t.Fatalf("table holds an escape byte at %d:\n%q", i, table.Bytes())
 		}
 		for i := range r.Endpoints {
-			_ = Evaluate(&r.Endpoints[i], RuleConfig{Now: time.Now(), ExpiryWarn: 30 * 24 * time.Hour})
+			_, _ = findings.Evaluate(&r.Endpoints[i], findings.RuleConfig{Now: time.Now(), ExpiryWarn: 30 * 24 * time.Hour})
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package report
+package findings
 
 import (
 	"cmp"
@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tlsweep/tlsweep/report"
+	"github.com/tlsweep/tlsweep/tlsinfo"
 )
 
 // RuleConfig tunes the rules that turn an endpoint's results into findings.
@@ -33,64 +36,65 @@ type Rule struct {
 	ID string
 	// Severity is the finding's severity unless a check says otherwise
 	// (deprecated-protocol is critical for SSL).
-	Severity Severity
+	Severity report.Severity
 	Title    string
 	// When says in one line what raises the finding (README and `tlsweep rules`).
 	When  string
-	check func(ep *Endpoint, c RuleConfig) []Hit
+	check func(ep *report.Endpoint, c RuleConfig) []Hit
 }
 
 // Hit is one finding a check raises: its detail, and its severity when
 // that differs from the rule's (zero means the rule's).
 type Hit struct {
 	Detail   string
-	Severity Severity
+	Severity report.Severity
 }
 
 // Rules is the table of every finding tlsweep raises, in the order they are
 // evaluated. Which of them run is the policy's choice (see Policies).
 var Rules = []Rule{
-	{"plaintext-listener", SeverityHigh, "Port accepts traffic without TLS",
+	{"plaintext-listener", report.SeverityHigh, "Port accepts traffic without TLS",
 		"an open port speaks a plaintext protocol (HTTP, FTP, a legacy protocol, ...), including FTP that offers STARTTLS without requiring it", checkPlaintext},
-	{"unidentified-listener", SeverityLow, "Open port did not identify itself",
+	{"unidentified-listener", report.SeverityLow, "Open port did not identify itself",
 		"an open port stayed silent or spoke neither TLS nor a known protocol", checkUnidentified},
-	{"deprecated-protocol", SeverityHigh, "Deprecated TLS version negotiated",
+	{"deprecated-protocol", report.SeverityHigh, "Deprecated TLS version negotiated",
 		"the server accepts a version below TLS 1.2 (the negotiated one when versions were not enumerated); critical for SSL 2.0 or SSL 3.0", checkDeprecated},
-	{"weak-cipher", SeverityHigh, "Weak cipher suite accepted",
+	{"weak-cipher", report.SeverityHigh, "Weak cipher suite accepted",
 		"the server accepts a weak or insecure suite: 3DES, DES, RC4, NULL, EXPORT, anonymous, IDEA, RC2 or MD5", checkWeakCipher},
-	{"self-signed-certificate", SeverityMedium, "Self-signed certificate",
+	{"self-signed-certificate", report.SeverityMedium, "Self-signed certificate",
 		"the leaf certificate signs itself and is not in the trusted roots or --ca-file", checkSelfSigned},
-	{"untrusted-certificate", SeverityMedium, "Certificate chain is not trusted",
+	{"untrusted-certificate", report.SeverityMedium, "Certificate chain is not trusted",
 		"the chain does not verify against the system roots and --ca-file, and is not simply self-signed", checkUntrusted},
-	{"expired-certificate", SeverityHigh, "Certificate has expired",
+	{"expired-certificate", report.SeverityHigh, "Certificate has expired",
 		"a certificate of the chain is past its not-after date", checkExpired},
-	{"not-yet-valid-certificate", SeverityHigh, "Certificate is not yet valid",
+	{"not-yet-valid-certificate", report.SeverityHigh, "Certificate is not yet valid",
 		"a certificate of the chain is before its not-before date", checkNotYetValid},
-	{"expiring-certificate", SeverityMedium, "Certificate expires soon",
+	{"expiring-certificate", report.SeverityMedium, "Certificate expires soon",
 		"the leaf certificate expires within --expiry-warn (default 30 days)", checkExpiring},
-	{"hostname-mismatch", SeverityMedium, "Certificate does not match the host name",
+	{"hostname-mismatch", report.SeverityMedium, "Certificate does not match the host name",
 		"the leaf certificate does not cover the target's host name or --sni", checkHostname},
-	{"weak-key", SeverityMedium, "Weak certificate key",
+	{"weak-key", report.SeverityMedium, "Weak certificate key",
 		"a certificate key is RSA/DSA under 2048 bits or EC under 224 bits", checkWeakKey},
-	{"weak-signature", SeverityMedium, "Certificate signed with a weak hash",
+	{"weak-signature", report.SeverityMedium, "Certificate signed with a weak hash",
 		"the leaf or an intermediate is signed with SHA-1 or MD5", checkWeakSignature},
-	{"missing-hsts", SeverityLow, "HTTPS without a long-lived HSTS header",
+	{"missing-hsts", report.SeverityLow, "HTTPS without a long-lived HSTS header",
 		"an HTTPS endpoint sends no valid Strict-Transport-Security header, or a max-age under the policy's minimum (180 days by default)", checkHSTS},
-	{"policy-protocol", SeverityMedium, "Protocol version outside the policy",
+	{"policy-protocol", report.SeverityMedium, "Protocol version outside the policy",
 		"the server accepts a version the policy's profile leaves out and deprecated-protocol does not already report (TLS 1.2 under mozilla-modern)", checkPolicyProtocol},
-	{"policy-cipher", SeverityMedium, "Cipher suite outside the policy",
+	{"policy-cipher", report.SeverityMedium, "Cipher suite outside the policy",
 		"the server accepts a suite outside the policy's list that weak-cipher does not already report; the negotiated suite only, unless scanned with --ciphers", checkPolicyCipher},
-	{"policy-key", SeverityMedium, "Certificate key outside the policy",
+	{"policy-key", report.SeverityMedium, "Certificate key outside the policy",
 		"the leaf key's type, size or curve is not one the policy allows and weak-key does not already report", checkPolicyKey},
-	{"policy-certificate-lifetime", SeverityLow, "Certificate lifetime over the policy's maximum",
+	{"policy-certificate-lifetime", report.SeverityLow, "Certificate lifetime over the policy's maximum",
 		"the leaf certificate's validity period (not-before to not-after) is longer than the policy allows", checkPolicyLifetime},
 }
 
-// Evaluate returns the findings for one endpoint under c's policy, highest
-// severity first. It also sets ep.TLS.Grade (see Grade) when ep has TLS.
-func Evaluate(ep *Endpoint, c RuleConfig) []Finding {
+// Evaluate judges one endpoint under c's policy: its findings, highest
+// severity first, and its grade (see Grade; "" without TLS). It reads ep
+// and changes nothing in it; Apply stores the verdict.
+func Evaluate(ep *report.Endpoint, c RuleConfig) ([]report.Finding, string) {
 	p := c.policy()
-	var out []Finding
+	var out []report.Finding
 	for i := range Rules {
 		r := &Rules[i]
 		if !p.Enables(r.ID) {
@@ -98,17 +102,24 @@ func Evaluate(ep *Endpoint, c RuleConfig) []Finding {
 		}
 		for _, h := range r.check(ep, c) {
 			sev := h.Severity
-			if sev == SeverityNone {
+			if sev == report.SeverityNone {
 				sev = r.Severity
 			}
-			out = append(out, Finding{ID: r.ID, Severity: sev, Title: r.Title, Detail: h.Detail})
+			out = append(out, report.Finding{ID: r.ID, Severity: sev, Title: r.Title, Detail: h.Detail})
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Finding) int { return cmp.Compare(b.Severity, a.Severity) })
+	slices.SortStableFunc(out, func(a, b report.Finding) int { return cmp.Compare(b.Severity, a.Severity) })
+	return out, Grade(ep, c)
+}
+
+// Apply evaluates ep and stores the verdict in it: ep.Findings, and
+// ep.TLS.Grade when ep has TLS. The sweep calls it once per endpoint.
+func Apply(ep *report.Endpoint, c RuleConfig) {
+	fs, grade := Evaluate(ep, c)
+	ep.Findings = fs
 	if ep.TLS != nil {
-		ep.TLS.Grade = Grade(ep, c)
+		ep.TLS.Grade = grade
 	}
-	return out
 }
 
 // one is a single hit at the rule's severity.
@@ -116,8 +127,8 @@ func one(format string, args ...any) []Hit {
 	return []Hit{{Detail: fmt.Sprintf(format, args...)}}
 }
 
-func checkPlaintext(ep *Endpoint, _ RuleConfig) []Hit {
-	if ep.State != StateOpen || ep.Transport != TransportPlaintext {
+func checkPlaintext(ep *report.Endpoint, _ RuleConfig) []Hit {
+	if ep.State != report.StateOpen || ep.Transport != report.TransportPlaintext {
 		return nil
 	}
 	if ep.StartTLS != "" {
@@ -136,8 +147,8 @@ func checkPlaintext(ep *Endpoint, _ RuleConfig) []Hit {
 	return one("port %d speaks %s without TLS", ep.Port, proto)
 }
 
-func checkUnidentified(ep *Endpoint, _ RuleConfig) []Hit {
-	if ep.State != StateOpen || ep.Transport != TransportUnknown {
+func checkUnidentified(ep *report.Endpoint, _ RuleConfig) []Hit {
+	if ep.State != report.StateOpen || ep.Transport != report.TransportUnknown {
 		return nil
 	}
 	if ep.Error != "" {
@@ -149,9 +160,9 @@ func checkUnidentified(ep *Endpoint, _ RuleConfig) []Hit {
 // acceptedVersions lists the versions t shows the server accepts, oldest
 // first: t.Versions when they were enumerated, and the negotiated version.
 // Names tlsweep does not know are left out.
-func acceptedVersions(t *TLS) []Version {
-	var out []Version
-	for _, v := range Versions {
+func acceptedVersions(t *report.TLS) []tlsinfo.Version {
+	var out []tlsinfo.Version
+	for _, v := range tlsinfo.Versions() {
 		if v.Name == t.Version || slices.Contains(t.Versions, v.Name) {
 			out = append(out, v)
 		}
@@ -168,19 +179,19 @@ func acceptVerb(enumerated bool) string {
 	return "negotiated"
 }
 
-func checkDeprecated(ep *Endpoint, _ RuleConfig) []Hit {
+func checkDeprecated(ep *report.Endpoint, _ RuleConfig) []Hit {
 	if ep.TLS == nil {
 		return nil
 	}
 	var names []string
-	sev := SeverityNone
+	sev := report.SeverityNone
 	for _, v := range acceptedVersions(ep.TLS) {
 		if !v.Deprecated {
 			continue
 		}
 		names = append(names, v.Name)
 		if v.Insecure {
-			sev = SeverityCritical
+			sev = report.SeverityCritical
 		}
 	}
 	if len(names) == 0 {
@@ -194,30 +205,30 @@ func checkDeprecated(ep *Endpoint, _ RuleConfig) []Hit {
 
 // acceptedSuites is t.Ciphers with the negotiated suite added when it is
 // not among them.
-func acceptedSuites(t *TLS) []AcceptedCipher {
+func acceptedSuites(t *report.TLS) []report.AcceptedCipher {
 	out := slices.Clone(t.Ciphers)
-	if t.Cipher != "" && !slices.ContainsFunc(out, func(a AcceptedCipher) bool {
+	if t.Cipher != "" && !slices.ContainsFunc(out, func(a report.AcceptedCipher) bool {
 		return a.Version == t.Version && strings.EqualFold(a.Name, t.Cipher)
 	}) {
-		out = append(out, AcceptedCipher{Version: t.Version, Name: t.Cipher})
+		out = append(out, report.AcceptedCipher{Version: t.Version, Name: t.Cipher})
 	}
 	return out
 }
 
 // suiteOf finds an accepted suite's table entry, by name or by its hex ID.
-func suiteOf(a AcceptedCipher) (CipherSuite, bool) {
-	if cs, ok := CipherSuiteByName(a.Name); ok {
+func suiteOf(a report.AcceptedCipher) (tlsinfo.CipherSuite, bool) {
+	if cs, ok := tlsinfo.CipherSuiteByName(a.Name); ok {
 		return cs, true
 	}
 	if id, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(a.ID), "0x"), 16, 16); err == nil && a.ID != "" {
-		return CipherSuiteByID(uint16(id))
+		return tlsinfo.CipherSuiteByID(uint16(id))
 	}
-	return CipherSuite{}, false
+	return tlsinfo.CipherSuite{}, false
 }
 
 // suiteWeak reports whether an accepted suite is Weak in the table, or,
 // for a suite the table lacks, whether the scan graded it weak or insecure.
-func suiteWeak(a AcceptedCipher) bool {
+func suiteWeak(a report.AcceptedCipher) bool {
 	if cs, ok := suiteOf(a); ok {
 		return cs.Weak
 	}
@@ -226,7 +237,7 @@ func suiteWeak(a AcceptedCipher) bool {
 
 // suiteList names suites with the versions each was accepted with:
 // "TLS_RSA_WITH_RC4_128_SHA (TLS1.0, TLS1.2), TLS_..._SHA (TLS1.2)".
-func suiteList(suites []AcceptedCipher) string {
+func suiteList(suites []report.AcceptedCipher) string {
 	var names []string
 	versions := map[string][]string{}
 	for _, a := range suites {
@@ -248,11 +259,11 @@ func suiteList(suites []AcceptedCipher) string {
 	return strings.Join(parts, ", ")
 }
 
-func checkWeakCipher(ep *Endpoint, _ RuleConfig) []Hit {
+func checkWeakCipher(ep *report.Endpoint, _ RuleConfig) []Hit {
 	if ep.TLS == nil {
 		return nil
 	}
-	var weak []AcceptedCipher
+	var weak []report.AcceptedCipher
 	enumerated := false
 	for _, a := range acceptedSuites(ep.TLS) {
 		if suiteWeak(a) {
@@ -270,8 +281,8 @@ func checkWeakCipher(ep *Endpoint, _ RuleConfig) []Hit {
 // hstsMinAge is the least HSTS max-age the default policy accepts: 180 days.
 const hstsMinAge = 180 * 24 * 60 * 60
 
-func checkHSTS(ep *Endpoint, c RuleConfig) []Hit {
-	if ep.TLS == nil || ep.HTTP == nil || ep.Transport != TransportTLS {
+func checkHSTS(ep *report.Endpoint, c RuleConfig) []Hit {
+	if ep.TLS == nil || ep.HTTP == nil || ep.Transport != report.TransportTLS {
 		return nil
 	}
 	minAge := c.policy().MinHSTSAge
@@ -293,23 +304,16 @@ func checkHSTS(ep *Endpoint, c RuleConfig) []Hit {
 	return nil
 }
 
-func leaf(ep *Endpoint) *Certificate {
-	if ep.TLS == nil || len(ep.TLS.Chain) == 0 {
-		return nil
-	}
-	return &ep.TLS.Chain[0]
-}
-
-func checkSelfSigned(ep *Endpoint, _ RuleConfig) []Hit {
-	l := leaf(ep)
+func checkSelfSigned(ep *report.Endpoint, _ RuleConfig) []Hit {
+	l := ep.Leaf()
 	if l == nil || !l.SelfSigned || ep.TLS.Trusted {
 		return nil
 	}
 	return one("%q signs itself; install a certificate signed by a CA your clients trust", l.Subject)
 }
 
-func checkUntrusted(ep *Endpoint, _ RuleConfig) []Hit {
-	l := leaf(ep)
+func checkUntrusted(ep *report.Endpoint, _ RuleConfig) []Hit {
+	l := ep.Leaf()
 	if l == nil || l.SelfSigned || ep.TLS.Trusted {
 		return nil
 	}
@@ -320,7 +324,7 @@ func checkUntrusted(ep *Endpoint, _ RuleConfig) []Hit {
 	return one("%s (issuer %q); pass an internal CA with --ca-file if it is yours", reason, l.Issuer)
 }
 
-func eachCert(ep *Endpoint, f func(i int, c *Certificate) (string, bool)) []Hit {
+func eachCert(ep *report.Endpoint, f func(i int, c *report.Certificate) (string, bool)) []Hit {
 	if ep.TLS == nil {
 		return nil
 	}
@@ -333,29 +337,29 @@ func eachCert(ep *Endpoint, f func(i int, c *Certificate) (string, bool)) []Hit 
 	return out
 }
 
-func certName(i int, c *Certificate) string {
+func certName(i int, c *report.Certificate) string {
 	if i == 0 {
 		return fmt.Sprintf("leaf %q", c.Subject)
 	}
 	return fmt.Sprintf("chain certificate %d %q", i, c.Subject)
 }
 
-func checkExpired(ep *Endpoint, c RuleConfig) []Hit {
-	return eachCert(ep, func(i int, cert *Certificate) (string, bool) {
+func checkExpired(ep *report.Endpoint, c RuleConfig) []Hit {
+	return eachCert(ep, func(i int, cert *report.Certificate) (string, bool) {
 		return fmt.Sprintf("%s expired on %s", certName(i, cert), cert.NotAfter.UTC().Format(time.DateOnly)),
 			c.Now.After(cert.NotAfter)
 	})
 }
 
-func checkNotYetValid(ep *Endpoint, c RuleConfig) []Hit {
-	return eachCert(ep, func(i int, cert *Certificate) (string, bool) {
+func checkNotYetValid(ep *report.Endpoint, c RuleConfig) []Hit {
+	return eachCert(ep, func(i int, cert *report.Certificate) (string, bool) {
 		return fmt.Sprintf("%s is valid only from %s", certName(i, cert), cert.NotBefore.UTC().Format(time.DateOnly)),
 			c.Now.Before(cert.NotBefore)
 	})
 }
 
-func checkExpiring(ep *Endpoint, c RuleConfig) []Hit {
-	l := leaf(ep)
+func checkExpiring(ep *report.Endpoint, c RuleConfig) []Hit {
+	l := ep.Leaf()
 	if l == nil || c.Now.After(l.NotAfter) || l.NotAfter.Sub(c.Now) >= c.ExpiryWarn {
 		return nil
 	}
@@ -364,11 +368,11 @@ func checkExpiring(ep *Endpoint, c RuleConfig) []Hit {
 	return one("leaf expires on %s, in %d days", l.NotAfter.UTC().Format(time.DateOnly), days)
 }
 
-func checkHostname(ep *Endpoint, _ RuleConfig) []Hit {
+func checkHostname(ep *report.Endpoint, _ RuleConfig) []Hit {
 	if ep.TLS == nil || ep.TLS.HostnameMatch == nil || *ep.TLS.HostnameMatch {
 		return nil
 	}
-	l := leaf(ep)
+	l := ep.Leaf()
 	if l == nil {
 		return nil
 	}
@@ -394,8 +398,8 @@ func WeakKey(keyType string, bits int) bool {
 	return false
 }
 
-func checkWeakKey(ep *Endpoint, _ RuleConfig) []Hit {
-	return eachCert(ep, func(i int, cert *Certificate) (string, bool) {
+func checkWeakKey(ep *report.Endpoint, _ RuleConfig) []Hit {
+	return eachCert(ep, func(i int, cert *report.Certificate) (string, bool) {
 		return fmt.Sprintf("%s has a %s-%d key", certName(i, cert), cert.KeyType, cert.KeyBits),
 			WeakKey(cert.KeyType, cert.KeyBits)
 	})
@@ -404,7 +408,7 @@ func checkWeakKey(ep *Endpoint, _ RuleConfig) []Hit {
 // weakHash reports whether a certificate of a chain is signed with MD5
 // (or MD2), SHA-1, or neither (""). A root's signature on itself is not
 // checked by clients, so a self-signed certificate after the leaf has none.
-func weakHash(i int, cert *Certificate) string {
+func weakHash(i int, cert *report.Certificate) string {
 	if i > 0 && cert.SelfSigned {
 		return ""
 	}
@@ -419,8 +423,8 @@ func weakHash(i int, cert *Certificate) string {
 	return ""
 }
 
-func checkWeakSignature(ep *Endpoint, _ RuleConfig) []Hit {
-	return eachCert(ep, func(i int, cert *Certificate) (string, bool) {
+func checkWeakSignature(ep *report.Endpoint, _ RuleConfig) []Hit {
+	return eachCert(ep, func(i int, cert *report.Certificate) (string, bool) {
 		return fmt.Sprintf("%s is signed with %s", certName(i, cert), cert.SignatureAlgorithm), weakHash(i, cert) != ""
 	})
 }

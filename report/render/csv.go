@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"encoding/csv"
@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/tlsweep/tlsweep/report"
 )
 
 // CSVHeader is the first row WriteCSV writes.
@@ -21,7 +23,7 @@ var CSVHeader = []string{"host", "ip", "port", "service", "transport", "protocol
 // Cells are sanitized like the table's (control characters become \xNN),
 // and a cell that starts with = + - or @ gets a leading ' so a spreadsheet
 // does not run it as a formula.
-func WriteCSV(w io.Writer, r *Report) error {
+func WriteCSV(w io.Writer, r *report.Report) error {
 	if r == nil {
 		return fmt.Errorf("write csv: nil report")
 	}
@@ -33,7 +35,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 	for i := range r.Endpoints {
 		ep := &r.Endpoints[i]
 		base := []string{ep.Host, ep.IP, strconv.Itoa(ep.Port), ep.Service, string(ep.Transport), ep.Protocol, "", ""}
-		if ep.State != StateOpen {
+		if ep.State != report.StateOpen {
 			base[4] = string(ep.State)
 		}
 		if ep.TLS != nil {

@@ -1,9 +1,12 @@
-package report
+package findings
 
 import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/tlsweep/tlsweep/report"
+	"github.com/tlsweep/tlsweep/tlsinfo"
 )
 
 // Grade rates a TLS endpoint with a letter after the SSL Labs SSL Server
@@ -43,7 +46,7 @@ import (
 // (warnings), DH parameter sizes, renegotiation, TLS_FALLBACK_SCSV,
 // OCSP, chain completeness and the vulnerability tests (Heartbleed,
 // ROBOT, ...), which tlsweep does not probe.
-func Grade(ep *Endpoint, c RuleConfig) string {
+func Grade(ep *report.Endpoint, c RuleConfig) string {
 	g, _ := GradeReasons(ep, c)
 	return g
 }
@@ -60,7 +63,7 @@ const (
 
 // GradeReasons is Grade with what decided it: the score, then every cap
 // that applies, or the trust and name problems behind T and M.
-func GradeReasons(ep *Endpoint, c RuleConfig) (string, []string) {
+func GradeReasons(ep *report.Endpoint, c RuleConfig) (string, []string) {
 	t := ep.TLS
 	if t == nil {
 		return "", nil
@@ -87,12 +90,12 @@ func GradeReasons(ep *Endpoint, c RuleConfig) (string, []string) {
 }
 
 // trustProblems are what makes the grade T.
-func trustProblems(ep *Endpoint, c RuleConfig) []string {
+func trustProblems(ep *report.Endpoint, c RuleConfig) []string {
 	t := ep.TLS
 	var why []string
 	if !t.Trusted {
 		r := "the chain is not trusted"
-		if l := leaf(ep); l != nil && l.SelfSigned {
+		if l := ep.Leaf(); l != nil && l.SelfSigned {
 			r = "the certificate is self-signed"
 		}
 		why = append(why, r)
@@ -143,19 +146,19 @@ func rsaEquivalent(typ string, bits int) int {
 
 // gradedSuite is an accepted suite with its table entry and version.
 type gradedSuite struct {
-	CipherSuite
-	version Version
+	tlsinfo.CipherSuite
+	version tlsinfo.Version
 	known   bool // the version is known
 }
 
-func gradedSuites(t *TLS) []gradedSuite {
+func gradedSuites(t *report.TLS) []gradedSuite {
 	var out []gradedSuite
 	for _, a := range acceptedSuites(t) {
 		cs, ok := suiteOf(a)
 		if !ok {
 			continue
 		}
-		v, known := VersionByName(a.Version)
+		v, known := tlsinfo.VersionByName(a.Version)
 		out = append(out, gradedSuite{cs, v, known})
 	}
 	return out
@@ -192,7 +195,7 @@ func cipherScore(bits int) float64 {
 }
 
 // gradeScore is the rating guide's 0-100 score, and its parts for people.
-func gradeScore(ep *Endpoint) (float64, string) {
+func gradeScore(ep *report.Endpoint) (float64, string) {
 	var sum, weight float64
 	var parts []string
 	add := func(name string, w, score float64) {
@@ -204,7 +207,7 @@ func gradeScore(ep *Endpoint) (float64, string) {
 		add("protocol", 0.3, (protocolScores[vs[0].Name]+protocolScores[vs[len(vs)-1].Name])/2)
 	}
 	suites := gradedSuites(ep.TLS)
-	if l := leaf(ep); l != nil {
+	if l := ep.Leaf(); l != nil {
 		kx := keyScore(rsaEquivalent(l.KeyType, l.KeyBits))
 		for _, s := range suites {
 			switch {
@@ -254,7 +257,7 @@ func blockCipher64(enc string) bool {
 }
 
 // gradeCaps lists the caps that apply to ep, in table order (worst first).
-func gradeCaps(ep *Endpoint) []gradeCap {
+func gradeCaps(ep *report.Endpoint) []gradeCap {
 	t := ep.TLS
 	var caps []gradeCap
 	add := func(grade int, format string, args ...any) {
@@ -262,10 +265,10 @@ func gradeCaps(ep *Endpoint) []gradeCap {
 	}
 	vs := acceptedVersions(t)
 	has := func(name string) bool {
-		return slices.ContainsFunc(vs, func(v Version) bool { return v.Name == name })
+		return slices.ContainsFunc(vs, func(v tlsinfo.Version) bool { return v.Name == name })
 	}
-	tls11, _ := VersionByName("TLS1.1")
-	tls12, _ := VersionByName("TLS1.2")
+	tls11, _ := tlsinfo.VersionByName("TLS1.1")
+	tls12, _ := tlsinfo.VersionByName("TLS1.2")
 	suites := gradedSuites(t)
 	suiteCap := func(grade int, what string, match func(s gradedSuite) bool) {
 		var names []string
@@ -280,7 +283,7 @@ func gradeCaps(ep *Endpoint) []gradeCap {
 	}
 	modern := func(s gradedSuite) bool { return !s.known || s.version.ID >= tls11.ID }
 	rc4 := func(s gradedSuite) bool { return strings.HasPrefix(s.Enc, "RC4") }
-	l := leaf(ep)
+	l := ep.Leaf()
 	rsaBits := 0
 	if l != nil {
 		rsaBits = rsaEquivalent(l.KeyType, l.KeyBits)
@@ -323,7 +326,7 @@ func gradeCaps(ep *Endpoint) []gradeCap {
 	if l != nil && rsaBits >= 1024 && rsaBits < 2048 {
 		add(gradeB, "leaf key %s-%d is under 2048 RSA-equivalent bits", l.KeyType, l.KeyBits)
 	}
-	if cs, ok := CipherSuiteByName(t.Cipher); ok && !cs.ForwardSecret {
+	if cs, ok := tlsinfo.CipherSuiteByName(t.Cipher); ok && !cs.ForwardSecret {
 		add(gradeB, "the negotiated suite %s is not forward-secret", cs.Name)
 	}
 	return caps

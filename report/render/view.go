@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"cmp"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tlsweep/tlsweep/report"
 )
 
 // Helpers the csv, markdown, html and changes renderers share. Every string
@@ -27,11 +29,11 @@ func endpointLabel(host, ip string, port int) string {
 	return label
 }
 
-func (e EndpointRef) label() string { return endpointLabel(e.Host, e.IP, e.Port) }
+func refLabel(e report.EndpointRef) string { return endpointLabel(e.Host, e.IP, e.Port) }
 
 // certLabel names a certificate by its common name, else its subject or
 // first SAN.
-func certLabel(c *Certificate) string {
+func certLabel(c *report.Certificate) string {
 	for _, s := range []string{c.CommonName, commonNameOf(c.Subject), c.Subject} {
 		if s != "" {
 			return sanitize(s)
@@ -125,11 +127,11 @@ func portsText(ports []int) string {
 }
 
 // transportText is what an endpoint speaks, or its state when not open.
-func transportText(ep *Endpoint) string {
-	if ep.State != StateOpen {
+func transportText(ep *report.Endpoint) string {
+	if ep.State != report.StateOpen {
 		return sanitize(string(ep.State))
 	}
-	if ep.Transport == TransportPlaintext && ep.Protocol != "" {
+	if ep.Transport == report.TransportPlaintext && ep.Protocol != "" {
 		return "plaintext/" + sanitize(ep.Protocol)
 	}
 	return sanitize(string(ep.Transport))
@@ -147,7 +149,7 @@ type expiry struct {
 
 // expiries lists the leaf certificate of every TLS endpoint, soonest to
 // expire first.
-func expiries(r *Report) []expiry {
+func expiries(r *report.Report) []expiry {
 	type row struct {
 		e  expiry
 		at time.Time
@@ -155,7 +157,7 @@ func expiries(r *Report) []expiry {
 	var rows []row
 	for i := range r.Endpoints {
 		ep := &r.Endpoints[i]
-		l := leaf(ep)
+		l := ep.Leaf()
 		if l == nil {
 			continue
 		}
@@ -180,14 +182,14 @@ func expiries(r *Report) []expiry {
 
 // severityCount is one line of the summary by severity.
 type severityCount struct {
-	Severity Severity
+	Severity report.Severity
 	Count    int
 	New      int
 }
 
-func severityCounts(r *Report) []severityCount {
-	out := make([]severityCount, len(Severities))
-	for i, s := range Severities {
+func severityCounts(r *report.Report) []severityCount {
+	out := make([]severityCount, len(report.Severities))
+	for i, s := range report.Severities {
 		out[i] = severityCount{Severity: s, Count: r.Summary.Findings.Of(s)}
 		if r.Changes != nil {
 			out[i].New = r.Changes.NewCount.Of(s)
@@ -198,9 +200,9 @@ func severityCounts(r *Report) []severityCount {
 
 // countsText writes counts as "2 high, 1 medium", highest first, leaving
 // out the zeros; "" when all are zero.
-func countsText(c SeverityCounts) string {
+func countsText(c report.SeverityCounts) string {
 	var parts []string
-	for _, s := range Severities {
+	for _, s := range report.Severities {
 		if n := c.Of(s); n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, s))
 		}
@@ -208,9 +210,9 @@ func countsText(c SeverityCounts) string {
 	return strings.Join(parts, ", ")
 }
 
-func total(c SeverityCounts) int { return c.Critical + c.High + c.Medium + c.Low + c.Info }
+func total(c report.SeverityCounts) int { return c.Critical + c.High + c.Medium + c.Low + c.Info }
 
-func hasFindings(r *Report) bool {
+func hasFindings(r *report.Report) bool {
 	for i := range r.Endpoints {
 		if len(r.Endpoints[i].Findings) > 0 {
 			return true

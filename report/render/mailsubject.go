@@ -1,8 +1,10 @@
-package report
+package render
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tlsweep/tlsweep/report"
 )
 
 // MailSubject is a one-line subject for a mailed report, for example
@@ -16,7 +18,7 @@ import (
 //
 // The first three need r.Changes (a baseline). Endpoints counts the open
 // ports. The subject holds no control character.
-func MailSubject(r *Report) string {
+func MailSubject(r *report.Report) string {
 	var what string
 	if c := r.Changes; c != nil {
 		what = changesPhrase(c)
@@ -32,7 +34,7 @@ func MailSubject(r *Report) string {
 	return s
 }
 
-func changesPhrase(c *Changes) string {
+func changesPhrase(c *report.Changes) string {
 	if c.None() {
 		return "no changes"
 	}

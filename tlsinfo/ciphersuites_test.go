@@ -1,4 +1,4 @@
-package report
+package tlsinfo
 
 import (
 	"crypto/tls"

@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"fmt"
@@ -15,6 +15,8 @@ import (
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/tlsweep/tlsweep/report"
 )
 
 // TableOptions tunes WriteTable.
@@ -36,7 +38,7 @@ const cellNoteMax = 40
 // WriteTable writes r for people: one row per endpoint of r.Endpoints, then
 // a summary line, and a warning when the sweep was interrupted. Every string
 // that came from the network is escaped so it cannot drive the terminal.
-func WriteTable(w io.Writer, r *Report, o TableOptions) error {
+func WriteTable(w io.Writer, r *report.Report, o TableOptions) error {
 	if r == nil {
 		return fmt.Errorf("write table: nil report")
 	}
@@ -89,7 +91,7 @@ func WriteTable(w io.Writer, r *Report, o TableOptions) error {
 const findingsCol = 9
 
 // tableRow returns the cells of one endpoint, sanitized and uncoloured.
-func tableRow(r *Report, ep *Endpoint) []string {
+func tableRow(r *report.Report, ep *report.Endpoint) []string {
 	row := []string{
 		hostCell(ep),
 		strconv.Itoa(ep.Port),
@@ -121,7 +123,7 @@ func tableRow(r *Report, ep *Endpoint) []string {
 
 // hostCell shows the host, and the IP in parentheses when the host is a
 // name rather than the address itself.
-func hostCell(ep *Endpoint) string {
+func hostCell(ep *report.Endpoint) string {
 	switch {
 	case ep.Host == "":
 		return sanitize(ep.IP)
@@ -131,12 +133,12 @@ func hostCell(ep *Endpoint) string {
 	return sanitize(ep.Host) + " (" + sanitize(ep.IP) + ")"
 }
 
-func transportCell(ep *Endpoint) string {
-	if ep.State != StateOpen {
+func transportCell(ep *report.Endpoint) string {
+	if ep.State != report.StateOpen {
 		return sanitize(string(ep.State))
 	}
 	switch ep.Transport {
-	case TransportPlaintext:
+	case report.TransportPlaintext:
 		cell := "plaintext"
 		if ep.Protocol != "" {
 			cell += "/" + sanitize(ep.Protocol)
@@ -152,7 +154,7 @@ func transportCell(ep *Endpoint) string {
 }
 
 // certificateCell names the leaf and its issuer: "leaf CN → issuer CN".
-func certificateCell(chain []Certificate) string {
+func certificateCell(chain []report.Certificate) string {
 	l := &chain[0]
 	subject := l.CommonName
 	if subject == "" {
@@ -238,7 +240,7 @@ func isHex(c byte) bool {
 
 // expiresCell shows the leaf's not-after date and the days left,
 // "2026-12-01 (8d)", or how long ago it expired.
-func expiresCell(c *Certificate, scanned time.Time) string {
+func expiresCell(c *report.Certificate, scanned time.Time) string {
 	if c.NotAfter.IsZero() {
 		return ""
 	}
@@ -254,9 +256,9 @@ func expiresCell(c *Certificate, scanned time.Time) string {
 
 // findingsCell lists the endpoint's finding ids, one a line, each after
 // its severity; an id raised more than once shows its count.
-func findingsCell(fs []Finding) string {
+func findingsCell(fs []report.Finding) string {
 	var ids []string
-	sev := map[string]Severity{}
+	sev := map[string]report.Severity{}
 	count := map[string]int{}
 	for _, f := range fs {
 		if count[f.ID] == 0 {
@@ -277,10 +279,10 @@ func findingsCell(fs []Finding) string {
 
 // severityColors are the ANSI colours of the severities in FINDINGS.
 var severityColors = map[string]string{
-	SeverityCritical.String(): "1;31", // bold red
-	SeverityHigh.String():     "31",   // red
-	SeverityMedium.String():   "33",   // yellow
-	SeverityLow.String():      "36",   // cyan
+	report.SeverityCritical.String(): "1;31", // bold red
+	report.SeverityHigh.String():     "31",   // red
+	report.SeverityMedium.String():   "33",   // yellow
+	report.SeverityLow.String():      "36",   // cyan
 }
 
 // paintFindings colours the severity that starts each line of a FINDINGS
@@ -303,7 +305,7 @@ func paintFindings(cell string, color bool) string {
 	return strings.Join(lines, "\n")
 }
 
-func summaryLine(s *Summary) string {
+func summaryLine(s *report.Summary) string {
 	f := s.Findings
 	return fmt.Sprintf("%s, %s: %d open (%d tls, %d plaintext, %d unknown), %d closed, %d filtered — findings: %d critical, %d high, %d medium, %d low, %d info",
 		plural(s.Hosts, "host"), plural(s.Probes, "probe"), s.Open, s.TLS, s.Plaintext, s.Unknown, s.Closed, s.Filtered,

@@ -1,10 +1,13 @@
-package report
+package findings
 
 import (
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tlsweep/tlsweep/report"
+	"github.com/tlsweep/tlsweep/tlsinfo"
 )
 
 func mustPolicy(t *testing.T, name string) Policy {
@@ -16,11 +19,11 @@ func mustPolicy(t *testing.T, name string) Policy {
 	return p
 }
 
-func evalUnder(t *testing.T, ep *Endpoint, policy string) []string {
+func evalUnder(t *testing.T, ep *report.Endpoint, policy string) []string {
 	t.Helper()
 	cfg := ruleConfig
 	cfg.Policy = mustPolicy(t, policy)
-	return findingIDs(Evaluate(ep, cfg))
+	return findingIDs(evaluate(ep, cfg))
 }
 
 func TestPolicyTable(t *testing.T) {
@@ -58,11 +61,11 @@ func TestPolicyTable(t *testing.T) {
 				t.Errorf("policy %s leaves out default rule %s", p.Name, id)
 			}
 		}
-		if _, ok := VersionByName(p.MinVersion); !ok {
+		if _, ok := tlsinfo.VersionByName(p.MinVersion); !ok {
 			t.Errorf("policy %s: MinVersion %q is not a version", p.Name, p.MinVersion)
 		}
 		for _, s := range p.Suites {
-			cs, ok := CipherSuiteByName(s)
+			cs, ok := tlsinfo.CipherSuiteByName(s)
 			if !ok || cs.Name != s {
 				t.Errorf("policy %s: suite %q is not an IANA name of the table", p.Name, s)
 				continue
@@ -137,10 +140,10 @@ func TestPolicyMozillaProfiles(t *testing.T) {
 
 // modernReady is an endpoint mozilla-modern accepts: TLS 1.3 only, an
 // ECDSA P-256 leaf of 90 days, HTTPS with two years of HSTS.
-func modernReady() *Endpoint {
+func modernReady() *report.Endpoint {
 	ep := ecLeaf(goodEndpoint(), 256, 90)
 	ep.TLS.Versions = []string{"TLS1.3"}
-	ep.TLS.Ciphers = []AcceptedCipher{
+	ep.TLS.Ciphers = []report.AcceptedCipher{
 		{Version: "TLS1.3", Name: "TLS_AES_128_GCM_SHA256", ID: "0x1301", Strength: "strong"},
 		{Version: "TLS1.3", Name: "TLS_CHACHA20_POLY1305_SHA256", ID: "0x1303", Strength: "strong"},
 	}
@@ -155,7 +158,7 @@ func TestPolicyEndpoints(t *testing.T) {
 	}
 
 	// Passes the default, fails mozilla-modern: TLS 1.2 is accepted.
-	tls12 := func() *Endpoint {
+	tls12 := func() *report.Endpoint {
 		ep := modernReady()
 		ep.TLS.Versions = []string{"TLS1.2", "TLS1.3"}
 		return ep
@@ -171,11 +174,11 @@ func TestPolicyEndpoints(t *testing.T) {
 	}
 
 	// A sound suite Mozilla does not list: static RSA key exchange.
-	rsaSuite := func() *Endpoint {
+	rsaSuite := func() *report.Endpoint {
 		ep := tls12()
 		ep.TLS.Ciphers = append(ep.TLS.Ciphers,
-			AcceptedCipher{Version: "TLS1.2", Name: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", ID: "0xC02B", Strength: "strong"},
-			AcceptedCipher{Version: "TLS1.2", Name: "TLS_RSA_WITH_AES_256_GCM_SHA384", ID: "0x009D", Strength: "acceptable"})
+			report.AcceptedCipher{Version: "TLS1.2", Name: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", ID: "0xC02B", Strength: "strong"},
+			report.AcceptedCipher{Version: "TLS1.2", Name: "TLS_RSA_WITH_AES_256_GCM_SHA384", ID: "0x009D", Strength: "acceptable"})
 		return ep
 	}
 	if ids := evalUnder(t, rsaSuite(), "default"); len(ids) != 0 {
@@ -204,10 +207,10 @@ func TestPolicyZeroIsDefault(t *testing.T) {
 	ep := goodEndpoint()
 	ep.TLS.Versions = []string{"TLS1.1", "TLS1.2"}
 	ep.TLS.Chain[0].NotAfter = ruleNow.Add(500 * 24 * time.Hour)
-	zero := Evaluate(ep, ruleConfig)
+	zero := evaluate(ep, ruleConfig)
 	cfg := ruleConfig
 	cfg.Policy = Policies[0]
-	def := Evaluate(ep, cfg)
+	def := evaluate(ep, cfg)
 	if !slices.Equal(findingIDs(zero), findingIDs(def)) || len(zero) != 1 || zero[0].ID != "deprecated-protocol" {
 		t.Errorf("zero policy %v, default %v", findingIDs(zero), findingIDs(def))
 	}
@@ -258,24 +261,24 @@ func policyRuleCases() map[string][]ruleCase {
 		"policy-protocol": {
 			{name: "TLS1.2 under mozilla-modern", raised: true, config: usePolicy("mozilla-modern"),
 				detail: "accepts TLS1.2; policy mozilla-modern allows only TLS1.3",
-				edit: func(ep *Endpoint) *Endpoint {
+				edit: func(ep *report.Endpoint) *report.Endpoint {
 					ep.TLS.Versions = []string{"TLS1.2", "TLS1.3"}
 					return ep
 				}},
 			{name: "TLS1.2 negotiated under mozilla-modern", raised: true, config: usePolicy("mozilla-modern"),
 				detail: "negotiated TLS1.2; policy mozilla-modern allows only TLS1.3",
-				edit:   func(ep *Endpoint) *Endpoint { ep.TLS.Version = "TLS1.2"; return ep }},
+				edit:   func(ep *report.Endpoint) *report.Endpoint { ep.TLS.Version = "TLS1.2"; return ep }},
 			{name: "TLS1.0 under mozilla-modern (deprecated-protocol)", config: usePolicy("mozilla-modern"),
-				edit: func(ep *Endpoint) *Endpoint {
+				edit: func(ep *report.Endpoint) *report.Endpoint {
 					ep.TLS.Versions = []string{"TLS1.0", "TLS1.3"}
 					return ep
 				}},
 			{name: "TLS1.2 under mozilla-intermediate", config: usePolicy("mozilla-intermediate"),
-				edit: func(ep *Endpoint) *Endpoint {
+				edit: func(ep *report.Endpoint) *report.Endpoint {
 					ep.TLS.Versions = []string{"TLS1.2", "TLS1.3"}
 					return ep
 				}},
-			{name: "TLS1.2 under default", edit: func(ep *Endpoint) *Endpoint {
+			{name: "TLS1.2 under default", edit: func(ep *report.Endpoint) *report.Endpoint {
 				ep.TLS.Versions = []string{"TLS1.2", "TLS1.3"}
 				return ep
 			}},
@@ -283,9 +286,9 @@ func policyRuleCases() map[string][]ruleCase {
 		"policy-cipher": {
 			{name: "CBC suite under mozilla-intermediate", raised: true, config: usePolicy("mozilla-intermediate"),
 				detail: "accepts TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 (TLS1.2); outside the mozilla-intermediate suites",
-				edit: func(ep *Endpoint) *Endpoint {
+				edit: func(ep *report.Endpoint) *report.Endpoint {
 					ep.TLS.Versions = []string{"TLS1.2", "TLS1.3"}
-					ep.TLS.Ciphers = []AcceptedCipher{
+					ep.TLS.Ciphers = []report.AcceptedCipher{
 						{Version: "TLS1.2", Name: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", ID: "0xC02F", Strength: "strong"},
 						{Version: "TLS1.2", Name: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", ID: "0xC027", Strength: "acceptable"},
 						{Version: "TLS1.3", Name: "TLS_AES_128_GCM_SHA256", ID: "0x1301", Strength: "strong"},
@@ -295,31 +298,31 @@ func policyRuleCases() map[string][]ruleCase {
 			{name: "negotiated static RSA under mozilla-intermediate", raised: true, config: usePolicy("mozilla-intermediate"),
 				detail: "negotiated TLS_RSA_WITH_AES_128_GCM_SHA256 (TLS1.2); outside the mozilla-intermediate suites " +
 					"(only the negotiated suite was judged: scan with --ciphers for every accepted suite)",
-				edit: func(ep *Endpoint) *Endpoint {
+				edit: func(ep *report.Endpoint) *report.Endpoint {
 					ep.TLS.Version, ep.TLS.Cipher = "TLS1.2", "TLS_RSA_WITH_AES_128_GCM_SHA256"
 					return ep
 				}},
-			{name: "Mozilla suites only", config: usePolicy("mozilla-intermediate"), edit: func(ep *Endpoint) *Endpoint {
-				ep.TLS.Ciphers = []AcceptedCipher{
+			{name: "Mozilla suites only", config: usePolicy("mozilla-intermediate"), edit: func(ep *report.Endpoint) *report.Endpoint {
+				ep.TLS.Ciphers = []report.AcceptedCipher{
 					{Version: "TLS1.2", Name: "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", ID: "0xCCAA", Strength: "strong"},
 					{Version: "TLS1.3", Name: "TLS_CHACHA20_POLY1305_SHA256", ID: "0x1303", Strength: "strong"},
 				}
 				return ep
 			}},
-			{name: "weak suite (weak-cipher)", config: usePolicy("mozilla-intermediate"), edit: func(ep *Endpoint) *Endpoint {
-				ep.TLS.Ciphers = []AcceptedCipher{{Version: "TLS1.2", Name: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", ID: "0x000A", Strength: "weak"}}
+			{name: "weak suite (weak-cipher)", config: usePolicy("mozilla-intermediate"), edit: func(ep *report.Endpoint) *report.Endpoint {
+				ep.TLS.Ciphers = []report.AcceptedCipher{{Version: "TLS1.2", Name: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", ID: "0x000A", Strength: "weak"}}
 				return ep
 			}},
 			{name: "suite of a version outside the profile", config: usePolicy("mozilla-modern"),
-				edit: func(ep *Endpoint) *Endpoint {
+				edit: func(ep *report.Endpoint) *report.Endpoint {
 					ep.TLS.Versions = []string{"TLS1.2", "TLS1.3"}
-					ep.TLS.Ciphers = []AcceptedCipher{
+					ep.TLS.Ciphers = []report.AcceptedCipher{
 						{Version: "TLS1.2", Name: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", ID: "0xC02F", Strength: "strong"},
 						{Version: "TLS1.3", Name: "TLS_AES_128_GCM_SHA256", ID: "0x1301", Strength: "strong"},
 					}
 					return ep
 				}},
-			{name: "static RSA under default", edit: func(ep *Endpoint) *Endpoint {
+			{name: "static RSA under default", edit: func(ep *report.Endpoint) *report.Endpoint {
 				ep.TLS.Version, ep.TLS.Cipher = "TLS1.2", "TLS_RSA_WITH_AES_128_GCM_SHA256"
 				return ep
 			}},
@@ -327,33 +330,33 @@ func policyRuleCases() map[string][]ruleCase {
 		"policy-key": {
 			{name: "RSA-2048 under mozilla-modern", raised: true, config: usePolicy("mozilla-modern"),
 				detail: `leaf "CN=www.example.test" has a RSA-2048 key; policy mozilla-modern allows EC P-256/P-384`,
-				edit:   func(ep *Endpoint) *Endpoint { return ep }},
+				edit:   func(ep *report.Endpoint) *report.Endpoint { return ep }},
 			{name: "P-521 under mozilla-intermediate", raised: true, config: usePolicy("mozilla-intermediate"),
-				edit: func(ep *Endpoint) *Endpoint { return ecLeaf(ep, 521, 90) }},
+				edit: func(ep *report.Endpoint) *report.Endpoint { return ecLeaf(ep, 521, 90) }},
 			{name: "Ed25519 under mozilla-intermediate", raised: true, config: usePolicy("mozilla-intermediate"),
-				edit: func(ep *Endpoint) *Endpoint {
+				edit: func(ep *report.Endpoint) *report.Endpoint {
 					ep.TLS.Chain[0].KeyType, ep.TLS.Chain[0].KeyBits = "Ed25519", 256
 					return ep
 				}},
 			{name: "RSA-2048 under mozilla-intermediate", config: usePolicy("mozilla-intermediate"),
-				edit: func(ep *Endpoint) *Endpoint { return ep }},
+				edit: func(ep *report.Endpoint) *report.Endpoint { return ep }},
 			{name: "P-384 under mozilla-modern", config: usePolicy("mozilla-modern"),
-				edit: func(ep *Endpoint) *Endpoint { return ecLeaf(ep, 384, 90) }},
+				edit: func(ep *report.Endpoint) *report.Endpoint { return ecLeaf(ep, 384, 90) }},
 			{name: "RSA-1024 under mozilla-intermediate (weak-key)", config: usePolicy("mozilla-intermediate"),
-				edit: func(ep *Endpoint) *Endpoint { ep.TLS.Chain[0].KeyBits = 1024; return ep }},
-			{name: "P-521 under default", edit: func(ep *Endpoint) *Endpoint { return ecLeaf(ep, 521, 90) }},
+				edit: func(ep *report.Endpoint) *report.Endpoint { ep.TLS.Chain[0].KeyBits = 1024; return ep }},
+			{name: "P-521 under default", edit: func(ep *report.Endpoint) *report.Endpoint { return ecLeaf(ep, 521, 90) }},
 		},
 		"policy-certificate-lifetime": {
 			{name: "120 days under mozilla-modern", raised: true, config: usePolicy("mozilla-modern"),
 				detail: `leaf "CN=www.example.test" is valid for 120 days (2025-12-03 to 2026-04-02); policy mozilla-modern allows at most 90`,
-				edit:   func(ep *Endpoint) *Endpoint { return ep }},
+				edit:   func(ep *report.Endpoint) *report.Endpoint { return ep }},
 			{name: "398 days under mozilla-intermediate", raised: true, config: usePolicy("mozilla-intermediate"),
-				edit: func(ep *Endpoint) *Endpoint { return ecLeaf(ep, 256, 398) }},
+				edit: func(ep *report.Endpoint) *report.Endpoint { return ecLeaf(ep, 256, 398) }},
 			{name: "90 days under mozilla-modern", config: usePolicy("mozilla-modern"),
-				edit: func(ep *Endpoint) *Endpoint { return ecLeaf(ep, 256, 90) }},
+				edit: func(ep *report.Endpoint) *report.Endpoint { return ecLeaf(ep, 256, 90) }},
 			{name: "366 days under mozilla-intermediate", config: usePolicy("mozilla-intermediate"),
-				edit: func(ep *Endpoint) *Endpoint { return ecLeaf(ep, 256, 366) }},
-			{name: "398 days under default", edit: func(ep *Endpoint) *Endpoint { return ecLeaf(ep, 256, 398) }},
+				edit: func(ep *report.Endpoint) *report.Endpoint { return ecLeaf(ep, 256, 366) }},
+			{name: "398 days under default", edit: func(ep *report.Endpoint) *report.Endpoint { return ecLeaf(ep, 256, 398) }},
 		},
 	}
 }

@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+
+	"github.com/tlsweep/tlsweep/report"
 )
 
 //go:embed templates/report.html
@@ -28,7 +30,7 @@ var htmlTemplate = sync.OnceValues(func() (*template.Template, error) {
 //
 // Strings from the report are sanitized like the table's, then escaped by
 // html/template.
-func WriteHTML(w io.Writer, r *Report) error {
+func WriteHTML(w io.Writer, r *report.Report) error {
 	if r == nil {
 		return fmt.Errorf("write html: nil report")
 	}
@@ -46,20 +48,20 @@ func WriteHTML(w io.Writer, r *Report) error {
 	return nil
 }
 
-var severityStyles = map[Severity]string{
-	SeverityCritical: "background:#7a0019;color:#ffffff;",
-	SeverityHigh:     "background:#c9002b;color:#ffffff;",
-	SeverityMedium:   "background:#d97706;color:#ffffff;",
-	SeverityLow:      "background:#0369a1;color:#ffffff;",
-	SeverityInfo:     "background:#6b7280;color:#ffffff;",
+var severityStyles = map[report.Severity]string{
+	report.SeverityCritical: "background:#7a0019;color:#ffffff;",
+	report.SeverityHigh:     "background:#c9002b;color:#ffffff;",
+	report.SeverityMedium:   "background:#d97706;color:#ffffff;",
+	report.SeverityLow:      "background:#0369a1;color:#ffffff;",
+	report.SeverityInfo:     "background:#6b7280;color:#ffffff;",
 }
 
 // sevStyle is the inline style of a severity badge. It comes from a fixed
 // table, never from the report.
-func sevStyle(s Severity) template.CSS {
+func sevStyle(s report.Severity) template.CSS {
 	style, ok := severityStyles[s]
 	if !ok {
-		style = severityStyles[SeverityInfo]
+		style = severityStyles[report.SeverityInfo]
 	}
 	return template.CSS("display:inline-block;padding:1px 6px;border-radius:3px;font-size:12px;font-weight:bold;" + style)
 }
@@ -96,7 +98,7 @@ type htmlChanges struct {
 }
 
 type htmlChanged struct {
-	Severity          Severity
+	Severity          report.Severity
 	ID, Label, Detail string
 }
 
@@ -110,12 +112,12 @@ type htmlEndpoint struct {
 }
 
 type htmlFinding struct {
-	Severity          Severity
+	Severity          report.Severity
 	ID, Title, Detail string
 	New               bool
 }
 
-func newHTMLView(r *Report) *htmlView {
+func newHTMLView(r *report.Report) *htmlView {
 	s := &r.Summary
 	v := &htmlView{
 		Targets:    targetsText(r.Targets, 20),
@@ -144,7 +146,7 @@ func newHTMLView(r *Report) *htmlView {
 		}
 		for _, cc := range c.CertificatesChanged {
 			hc.Certs = append(hc.Certs, htmlCert{
-				Label: cc.label(),
+				Label: refLabel(cc.EndpointRef),
 				Old:   certChangeSide(cc.OldSubject, cc.OldSHA256, dateText(cc.OldNotAfter)),
 				New:   certChangeSide(cc.NewSubject, cc.NewSHA256, dateText(cc.NewNotAfter)),
 			})
@@ -157,27 +159,27 @@ func newHTMLView(r *Report) *htmlView {
 	return v
 }
 
-func htmlChangedList(fs []ChangedFinding) []htmlChanged {
+func htmlChangedList(fs []report.ChangedFinding) []htmlChanged {
 	out := make([]htmlChanged, len(fs))
 	for i, f := range fs {
-		out[i] = htmlChanged{Severity: f.Severity, ID: sanitize(f.ID), Label: f.label(), Detail: sanitize(f.Detail)}
+		out[i] = htmlChanged{Severity: f.Severity, ID: sanitize(f.ID), Label: refLabel(f.EndpointRef), Detail: sanitize(f.Detail)}
 	}
 	return out
 }
 
-func htmlRefs(refs []EndpointRef) []htmlRef {
+func htmlRefs(refs []report.EndpointRef) []htmlRef {
 	out := make([]htmlRef, len(refs))
 	for i, e := range refs {
 		what := sanitize(string(e.Transport))
 		if e.Service != "" {
 			what = strings.TrimSuffix(sanitize(e.Service)+", "+what, ", ")
 		}
-		out[i] = htmlRef{Label: e.label(), What: what}
+		out[i] = htmlRef{Label: refLabel(e), What: what}
 	}
 	return out
 }
 
-func newHTMLEndpoint(r *Report, ep *Endpoint) htmlEndpoint {
+func newHTMLEndpoint(r *report.Report, ep *report.Endpoint) htmlEndpoint {
 	he := htmlEndpoint{
 		Label:     endpointLabel(ep.Host, ep.IP, ep.Port),
 		Service:   sanitize(ep.Service),
@@ -186,7 +188,7 @@ func newHTMLEndpoint(r *Report, ep *Endpoint) htmlEndpoint {
 	switch {
 	case ep.TLS != nil:
 		he.Version, he.Cipher = sanitize(ep.TLS.Version), sanitize(ep.TLS.Cipher)
-		if l := leaf(ep); l != nil {
+		if l := ep.Leaf(); l != nil {
 			he.Certificate = certificateCell(ep.TLS.Chain)
 			he.Expires = expiresCell(l, r.StartedAt)
 		}
@@ -198,7 +200,7 @@ func newHTMLEndpoint(r *Report, ep *Endpoint) htmlEndpoint {
 	for _, f := range ep.Findings {
 		he.Findings = append(he.Findings, htmlFinding{
 			Severity: f.Severity, ID: sanitize(f.ID), Title: sanitize(f.Title), Detail: sanitize(f.Detail),
-			New: f.Change == ChangeNew,
+			New: f.Change == report.ChangeNew,
 		})
 	}
 	return he

@@ -1,72 +1,28 @@
-package report
+package render
 
 import (
 	"bytes"
 	"encoding/csv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/tlsweep/tlsweep/report"
+	"github.com/tlsweep/tlsweep/report/internal/reporttest"
 )
 
-// comparedFixture returns fixtureReport compared with a baseline taken a
-// day earlier: 10.0.0.7:80 and its finding are new, TLS1.0 on 10.0.0.6 is
-// new, 10.0.0.12:443 disappeared with its finding, and the leaf of
-// 10.0.0.5:8443 was replaced.
-func comparedFixture() *Report {
-	cur := fixtureReport()
-	base := fixtureReport()
-	base.StartedAt = fixtureNow.Add(-24 * time.Hour)
-	base.FinishedAt = base.StartedAt.Add(11 * time.Second)
-	var eps []Endpoint
-	for _, ep := range base.Endpoints {
-		if ep.IP == "10.0.0.7" && ep.Port == 80 {
-			continue
-		}
-		eps = append(eps, ep)
-	}
-	gone := Endpoint{Host: "10.0.0.12", IP: "10.0.0.12", Port: 443, Service: "https", State: StateOpen, Transport: TransportTLS,
-		TLS: &TLS{Version: "TLS1.1", Cipher: "TLS_RSA_WITH_AES_128_CBC_SHA", Trusted: true,
-			Chain: []Certificate{cert("retired.corp", "Corp Issuing CA", 40)}}}
-	gone.Findings = Evaluate(&gone, RuleConfig{Now: fixtureNow, ExpiryWarn: 30 * 24 * time.Hour})
-	eps = append(eps, gone)
-	base.Endpoints = eps
-	old := base.Endpoints[0].TLS.Chain[0]
-	old.SHA256 = strings.Repeat("cd", 32)
-	old.NotAfter = fixtureNow.Add(-2 * 24 * time.Hour)
-	base.Endpoints[0].TLS = &TLS{Version: "TLS1.2", Cipher: "TLS_AES_128_GCM_SHA256", Chain: []Certificate{old}}
-	var fs []Finding
-	for _, f := range base.Endpoints[1].Findings {
-		if f.ID != "deprecated-protocol" {
-			fs = append(fs, f)
-		}
-	}
-	base.Endpoints[1].Findings = fs
-
-	cur.Changes = Compare(base, cur)
-	cur.Changes.Baseline = "last.json"
-	return cur
-}
-
 func TestRenderGolden(t *testing.T) {
-	renderers := []struct {
-		ext   string
-		write func(*bytes.Buffer, *Report) error
-	}{
-		{"csv", func(b *bytes.Buffer, r *Report) error { return WriteCSV(b, r) }},
-		{"md", func(b *bytes.Buffer, r *Report) error { return WriteMarkdown(b, r) }},
-		{"html", func(b *bytes.Buffer, r *Report) error { return WriteHTML(b, r) }},
-	}
+	renderers := []struct{ ext, format string }{{"csv", "csv"}, {"md", "markdown"}, {"html", "html"}}
 	for _, rd := range renderers {
 		for _, tc := range []struct {
 			name string
-			r    *Report
+			r    *report.Report
 		}{
-			{"report." + rd.ext + ".golden", fixtureReport()},
-			{"report_changes." + rd.ext + ".golden", comparedFixture()},
+			{"report." + rd.ext + ".golden", reporttest.Report()},
+			{"report_changes." + rd.ext + ".golden", reporttest.Compared()},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				var buf bytes.Buffer
-				if err := rd.write(&buf, tc.r); err != nil {
+				if err := mustNew(t, rd.format, Options{}).Render(&buf, tc.r); err != nil {
 					t.Fatal(err)
 				}
 				for _, b := range buf.Bytes() {
@@ -79,18 +35,18 @@ func TestRenderGolden(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	if err := WriteChanges(&buf, comparedFixture()); err != nil {
+	if err := WriteChanges(&buf, reporttest.Compared()); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "changes.txt.golden", buf.Bytes())
-	if err := WriteChanges(&buf, fixtureReport()); err == nil {
+	if err := WriteChanges(&buf, reporttest.Report()); err == nil {
 		t.Error("WriteChanges accepted a report without changes")
 	}
 }
 
 func TestWriteCSV(t *testing.T) {
-	r := comparedFixture()
-	r.Endpoints = append(r.Endpoints, Endpoint{Host: "=cmd|' /C calc'!A0", IP: "10.0.0.13", Port: 25, State: StateClosed})
+	r := reporttest.Compared()
+	r.Endpoints = append(r.Endpoints, report.Endpoint{Host: "=cmd|' /C calc'!A0", IP: "10.0.0.13", Port: 25, State: report.StateClosed})
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, r); err != nil {
 		t.Fatal(err)
@@ -128,7 +84,7 @@ func TestWriteCSV(t *testing.T) {
 // TestRenderHostile checks that names from the network cannot inject
 // markup into the HTML or Markdown reports.
 func TestRenderHostile(t *testing.T) {
-	r := fixtureReport()
+	r := reporttest.Report()
 	c := &r.Endpoints[0].TLS.Chain[0]
 	c.CommonName = `<script>alert(1)</script><img src="https://evil.test/x.png">`
 	c.Subject = "CN=" + c.CommonName
@@ -168,7 +124,7 @@ func TestRenderHostile(t *testing.T) {
 }
 
 func TestExpiryOrder(t *testing.T) {
-	got := expiries(fixtureReport())
+	got := expiries(reporttest.Report())
 	var days []int
 	for _, e := range got {
 		days = append(days, e.DaysLeft)
@@ -185,42 +141,42 @@ func TestExpiryOrder(t *testing.T) {
 }
 
 func TestMailSubject(t *testing.T) {
-	r := fixtureReport()
+	r := reporttest.Report()
 	if got, want := MailSubject(r), "tlsweep: 4 high, 6 medium, 1 low findings on 10.0.0.5-10, www.example.test (7 endpoints)"; got != want {
 		t.Errorf("subject\n got %q\nwant %q", got, want)
 	}
-	r = comparedFixture()
+	r = reporttest.Compared()
 	if got, want := MailSubject(r), "tlsweep: 2 new high findings, 1 resolved on 10.0.0.5-10, www.example.test (7 endpoints)"; got != want {
 		t.Errorf("subject\n got %q\nwant %q", got, want)
 	}
 	for _, tc := range []struct {
-		mod  func(r *Report)
+		mod  func(r *report.Report)
 		want string
 	}{
-		{func(r *Report) {
-			r.Changes = &Changes{New: []ChangedFinding{{}, {}, {}}, NewCount: SeverityCounts{High: 3}}
+		{func(r *report.Report) {
+			r.Changes = &report.Changes{New: []report.ChangedFinding{{}, {}, {}}, NewCount: report.SeverityCounts{High: 3}}
 		}, "tlsweep: 3 new high findings on 10.1.0.0/24 (12 endpoints)"},
-		{func(r *Report) {
-			r.Changes = &Changes{New: []ChangedFinding{{}}, NewCount: SeverityCounts{Critical: 1}}
+		{func(r *report.Report) {
+			r.Changes = &report.Changes{New: []report.ChangedFinding{{}}, NewCount: report.SeverityCounts{Critical: 1}}
 		}, "tlsweep: 1 new critical finding on 10.1.0.0/24 (12 endpoints)"},
-		{func(r *Report) {
-			r.Changes = &Changes{Resolved: []ChangedFinding{{}, {}}}
+		{func(r *report.Report) {
+			r.Changes = &report.Changes{Resolved: []report.ChangedFinding{{}, {}}}
 		}, "tlsweep: no new findings, 2 resolved on 10.1.0.0/24 (12 endpoints)"},
-		{func(r *Report) { r.Changes = &Changes{} }, "tlsweep: no changes on 10.1.0.0/24 (12 endpoints)"},
-		{func(r *Report) {
-			r.Changes = &Changes{New: []ChangedFinding{{}, {}}, NewCount: SeverityCounts{High: 1, Medium: 1}}
+		{func(r *report.Report) { r.Changes = &report.Changes{} }, "tlsweep: no changes on 10.1.0.0/24 (12 endpoints)"},
+		{func(r *report.Report) {
+			r.Changes = &report.Changes{New: []report.ChangedFinding{{}, {}}, NewCount: report.SeverityCounts{High: 1, Medium: 1}}
 		}, "tlsweep: 2 new findings (1 high, 1 medium) on 10.1.0.0/24 (12 endpoints)"},
-		{func(r *Report) {
-			r.Changes = &Changes{Appeared: []EndpointRef{{}}, CertificatesChanged: []CertChange{{}, {}}}
+		{func(r *report.Report) {
+			r.Changes = &report.Changes{Appeared: []report.EndpointRef{{}}, CertificatesChanged: []report.CertChange{{}, {}}}
 		}, "tlsweep: no new findings, 1 endpoint appeared, 2 certificates replaced on 10.1.0.0/24 (12 endpoints)"},
-		{func(r *Report) { r.Summary.Findings = SeverityCounts{High: 2, Medium: 1} },
+		{func(r *report.Report) { r.Summary.Findings = report.SeverityCounts{High: 2, Medium: 1} },
 			"tlsweep: 2 high, 1 medium findings on 10.1.0.0/24 (12 endpoints)"},
-		{func(r *Report) {}, "tlsweep: no findings on 10.1.0.0/24 (12 endpoints)"},
-		{func(r *Report) { r.Targets = []string{"a\r\nBcc: x@evil.test", "b", "c", "d", "e"} },
+		{func(r *report.Report) {}, "tlsweep: no findings on 10.1.0.0/24 (12 endpoints)"},
+		{func(r *report.Report) { r.Targets = []string{"a\r\nBcc: x@evil.test", "b", "c", "d", "e"} },
 			`tlsweep: no findings on a\x0d\x0aBcc: x@evil.test, b, c and 2 more (12 endpoints)`},
-		{func(r *Report) { r.Complete = false }, "tlsweep: no findings on 10.1.0.0/24 (12 endpoints) [interrupted]"},
+		{func(r *report.Report) { r.Complete = false }, "tlsweep: no findings on 10.1.0.0/24 (12 endpoints) [interrupted]"},
 	} {
-		r := &Report{Targets: []string{"10.1.0.0/24"}, Complete: true, Summary: Summary{Open: 12}}
+		r := &report.Report{Targets: []string{"10.1.0.0/24"}, Complete: true, Summary: report.Summary{Open: 12}}
 		tc.mod(r)
 		if got := MailSubject(r); got != tc.want {
 			t.Errorf("subject\n got %q\nwant %q", got, tc.want)

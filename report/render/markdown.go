@@ -1,10 +1,12 @@
-package report
+package render
 
 import (
 	"bufio"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/tlsweep/tlsweep/report"
 )
 
 // WriteMarkdown writes r as a Markdown document (GitHub flavour, readable as
@@ -14,7 +16,7 @@ import (
 //
 // Every string from the report is sanitized and its Markdown punctuation
 // escaped, so a hostile certificate cannot add links, HTML or table cells.
-func WriteMarkdown(w io.Writer, r *Report) error {
+func WriteMarkdown(w io.Writer, r *report.Report) error {
 	if r == nil {
 		return fmt.Errorf("write markdown: nil report")
 	}
@@ -51,7 +53,7 @@ func md(s string) string {
 	return b.String()
 }
 
-func (m *mdWriter) header(r *Report) {
+func (m *mdWriter) header(r *report.Report) {
 	m.p("# tlsweep report")
 	m.p("")
 	m.p("**Targets:** %s  ", md(targetsText(r.Targets, 20)))
@@ -63,14 +65,14 @@ func (m *mdWriter) header(r *Report) {
 	}
 }
 
-func durationText(r *Report) string {
+func durationText(r *report.Report) string {
 	if r.StartedAt.IsZero() || r.FinishedAt.Before(r.StartedAt) {
 		return "?"
 	}
 	return r.FinishedAt.Sub(r.StartedAt).Round(1e9).String()
 }
 
-func (m *mdWriter) summary(r *Report) {
+func (m *mdWriter) summary(r *report.Report) {
 	s := &r.Summary
 	m.p("")
 	m.p("## Summary")
@@ -93,7 +95,7 @@ func (m *mdWriter) summary(r *Report) {
 	}
 }
 
-func (m *mdWriter) changes(c *Changes) {
+func (m *mdWriter) changes(c *report.Changes) {
 	m.p("")
 	m.p("## Changes since %s", md(baselineText(c)))
 	if c.Partial {
@@ -114,14 +116,14 @@ func (m *mdWriter) changes(c *Changes) {
 		m.p("**Certificates replaced: %d**", len(c.CertificatesChanged))
 		m.p("")
 		for _, cc := range c.CertificatesChanged {
-			m.p("- %s: %s → %s", md(cc.label()), md(certChangeSide(cc.OldSubject, cc.OldSHA256, dateText(cc.OldNotAfter))),
+			m.p("- %s: %s → %s", md(refLabel(cc.EndpointRef)), md(certChangeSide(cc.OldSubject, cc.OldSHA256, dateText(cc.OldNotAfter))),
 				md(certChangeSide(cc.NewSubject, cc.NewSHA256, dateText(cc.NewNotAfter))))
 		}
 	}
 }
 
 // baselineText names the baseline: "last.json (scan of 2026-01-01 ...)".
-func baselineText(c *Changes) string {
+func baselineText(c *report.Changes) string {
 	name := c.Baseline
 	if name == "" {
 		name = "the baseline"
@@ -134,7 +136,7 @@ func certChangeSide(subject, sha, notAfter string) string {
 	return fmt.Sprintf("%s (sha256 %s, expires %s)", dnLabel(subject), shortHash(sha), notAfter)
 }
 
-func (m *mdWriter) changedFindings(title string, fs []ChangedFinding, counts SeverityCounts) {
+func (m *mdWriter) changedFindings(title string, fs []report.ChangedFinding, counts report.SeverityCounts) {
 	if len(fs) == 0 {
 		return
 	}
@@ -142,11 +144,11 @@ func (m *mdWriter) changedFindings(title string, fs []ChangedFinding, counts Sev
 	m.p("**%s: %d** (%s)", title, len(fs), countsText(counts))
 	m.p("")
 	for _, f := range fs {
-		m.p("- **%s** %s on %s: %s", f.Severity, md(f.ID), md(f.label()), md(f.Detail))
+		m.p("- **%s** %s on %s: %s", f.Severity, md(f.ID), md(refLabel(f.EndpointRef)), md(f.Detail))
 	}
 }
 
-func (m *mdWriter) refs(title string, refs []EndpointRef) {
+func (m *mdWriter) refs(title string, refs []report.EndpointRef) {
 	if len(refs) == 0 {
 		return
 	}
@@ -158,11 +160,11 @@ func (m *mdWriter) refs(title string, refs []EndpointRef) {
 		if e.Service != "" {
 			what = sanitize(e.Service) + ", " + what
 		}
-		m.p("- %s (%s)", md(e.label()), md(strings.TrimSuffix(what, ", ")))
+		m.p("- %s (%s)", md(refLabel(e)), md(strings.TrimSuffix(what, ", ")))
 	}
 }
 
-func (m *mdWriter) endpoints(r *Report) {
+func (m *mdWriter) endpoints(r *report.Report) {
 	m.p("")
 	m.p("## Endpoints")
 	m.p("")
@@ -181,7 +183,7 @@ func (m *mdWriter) endpoints(r *Report) {
 		var fs []string
 		for _, f := range ep.Findings {
 			s := "**" + f.Severity.String() + "** " + md(f.ID)
-			if f.Change == ChangeNew {
+			if f.Change == report.ChangeNew {
 				s += " (new)"
 			}
 			fs = append(fs, s)
@@ -191,7 +193,7 @@ func (m *mdWriter) endpoints(r *Report) {
 	}
 }
 
-func (m *mdWriter) findings(r *Report) {
+func (m *mdWriter) findings(r *report.Report) {
 	if !hasFindings(r) {
 		return
 	}
@@ -207,7 +209,7 @@ func (m *mdWriter) findings(r *Report) {
 		m.p("")
 		for _, f := range ep.Findings {
 			mark := ""
-			if f.Change == ChangeNew {
+			if f.Change == report.ChangeNew {
 				mark = " **(new)**"
 			}
 			m.p("- **%s** %s%s: %s. %s", f.Severity, md(f.ID), mark, md(f.Title), md(f.Detail))
@@ -215,7 +217,7 @@ func (m *mdWriter) findings(r *Report) {
 	}
 }
 
-func (m *mdWriter) expiry(r *Report) {
+func (m *mdWriter) expiry(r *report.Report) {
 	rows := expiries(r)
 	if len(rows) == 0 {
 		return

@@ -1,4 +1,4 @@
-package report
+package findings
 
 import (
 	"fmt"
@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tlsweep/tlsweep/report"
+	"github.com/tlsweep/tlsweep/tlsinfo"
 )
 
 // Policy is a named set of rules and the profile the policy-* rules hold
@@ -137,7 +140,7 @@ func (p Policy) Enables(id string) bool { return slices.Contains(p.Rules, id) }
 // AllowsSuite reports whether the profile allows a suite (IANA name, any case).
 func (p Policy) AllowsSuite(name string) bool {
 	if p.Suites == nil {
-		cs, ok := CipherSuiteByName(name)
+		cs, ok := tlsinfo.CipherSuiteByName(name)
 		return !ok || !cs.Weak
 	}
 	return slices.ContainsFunc(p.Suites, func(s string) bool { return strings.EqualFold(s, name) })
@@ -171,12 +174,12 @@ func (p Policy) AllowsKey(typ string, bits int) bool {
 
 // versionsText says which versions the profile allows: "TLS1.2, TLS1.3".
 func (p Policy) versionsText() string {
-	oldest, ok := VersionByName(p.MinVersion)
+	oldest, ok := tlsinfo.VersionByName(p.MinVersion)
 	if !ok {
 		return "any"
 	}
 	var names []string
-	for _, v := range Versions {
+	for _, v := range tlsinfo.Versions() {
 		if v.ID >= oldest.ID {
 			names = append(names, v.Name)
 		}
@@ -248,9 +251,9 @@ func (p Policy) Parameters() []Param {
 	return ps
 }
 
-func checkPolicyProtocol(ep *Endpoint, c RuleConfig) []Hit {
+func checkPolicyProtocol(ep *report.Endpoint, c RuleConfig) []Hit {
 	p := c.policy()
-	oldest, ok := VersionByName(p.MinVersion)
+	oldest, ok := tlsinfo.VersionByName(p.MinVersion)
 	if ep.TLS == nil || !ok {
 		return nil
 	}
@@ -268,18 +271,18 @@ func checkPolicyProtocol(ep *Endpoint, c RuleConfig) []Hit {
 		acceptVerb(len(ep.TLS.Versions) > 0), strings.Join(names, ", "), p.Name, p.versionsText())
 }
 
-func checkPolicyCipher(ep *Endpoint, c RuleConfig) []Hit {
+func checkPolicyCipher(ep *report.Endpoint, c RuleConfig) []Hit {
 	p := c.policy()
 	if ep.TLS == nil || p.Suites == nil {
 		return nil
 	}
-	oldest, hasMin := VersionByName(p.MinVersion)
+	oldest, hasMin := tlsinfo.VersionByName(p.MinVersion)
 	// Without --ciphers the scan lists only weak suites: a sound one in
 	// the list means every accepted suite is there.
-	full := slices.ContainsFunc(ep.TLS.Ciphers, func(a AcceptedCipher) bool { return !suiteWeak(a) })
-	var out []AcceptedCipher
+	full := slices.ContainsFunc(ep.TLS.Ciphers, func(a report.AcceptedCipher) bool { return !suiteWeak(a) })
+	var out []report.AcceptedCipher
 	for _, a := range acceptedSuites(ep.TLS) {
-		if v, ok := VersionByName(a.Version); ok && hasMin && v.ID < oldest.ID {
+		if v, ok := tlsinfo.VersionByName(a.Version); ok && hasMin && v.ID < oldest.ID {
 			continue // the version itself is reported (policy-protocol, deprecated-protocol)
 		}
 		if p.AllowsSuite(a.Name) || suiteWeak(a) && p.Enables("weak-cipher") {
@@ -297,18 +300,18 @@ func checkPolicyCipher(ep *Endpoint, c RuleConfig) []Hit {
 	return one("%s", detail)
 }
 
-func checkPolicyKey(ep *Endpoint, c RuleConfig) []Hit {
+func checkPolicyKey(ep *report.Endpoint, c RuleConfig) []Hit {
 	p := c.policy()
-	l := leaf(ep)
+	l := ep.Leaf()
 	if l == nil || p.AllowsKey(l.KeyType, l.KeyBits) || WeakKey(l.KeyType, l.KeyBits) && p.Enables("weak-key") {
 		return nil
 	}
 	return one("leaf %q has a %s-%d key; policy %s allows %s", l.Subject, l.KeyType, l.KeyBits, p.Name, p.keysText())
 }
 
-func checkPolicyLifetime(ep *Endpoint, c RuleConfig) []Hit {
+func checkPolicyLifetime(ep *report.Endpoint, c RuleConfig) []Hit {
 	p := c.policy()
-	l := leaf(ep)
+	l := ep.Leaf()
 	if l == nil || p.MaxCertLifetimeDays <= 0 {
 		return nil
 	}
