@@ -306,7 +306,7 @@ func checkPolicyKey(ep *report.Endpoint, c RuleConfig) []Hit {
 	if l == nil || p.AllowsKey(l.KeyType, l.KeyBits) || WeakKey(l.KeyType, l.KeyBits) && p.Enables("weak-key") {
 		return nil
 	}
-	return one("leaf %q has a %s-%d key; policy %s allows %s", l.Subject, l.KeyType, l.KeyBits, p.Name, p.keysText())
+	return one("leaf %s has a %s-%d key; policy %s allows %s", report.Quote(l.Subject), l.KeyType, l.KeyBits, p.Name, p.keysText())
 }
 
 func checkPolicyLifetime(ep *report.Endpoint, c RuleConfig) []Hit {
@@ -320,7 +320,7 @@ func checkPolicyLifetime(ep *report.Endpoint, c RuleConfig) []Hit {
 		return nil
 	}
 	days := int(math.Ceil(life.Hours() / 24))
-	return one("leaf %q is valid for %d days (%s to %s); policy %s allows at most %d",
-		l.Subject, days, l.NotBefore.UTC().Format(time.DateOnly), l.NotAfter.UTC().Format(time.DateOnly),
+	return one("leaf %s is valid for %d days (%s to %s); policy %s allows at most %d",
+		report.Quote(l.Subject), days, l.NotBefore.UTC().Format(time.DateOnly), l.NotAfter.UTC().Format(time.DateOnly),
 		p.Name, p.MaxCertLifetimeDays)
 }

@@ -294,7 +294,7 @@ func checkHSTS(ep *report.Endpoint, c RuleConfig) []Hit {
 	case h == nil:
 		return one("HTTPS answers without a Strict-Transport-Security header; send max-age=%d or more", minAge)
 	case h.MaxAge < 0:
-		return one("the Strict-Transport-Security header %q is invalid, so browsers ignore it", h.Header)
+		return one("the Strict-Transport-Security header %s is invalid, so browsers ignore it", report.Quote(h.Header))
 	case h.MaxAge == 0:
 		return one("Strict-Transport-Security max-age=0 tells browsers to forget HSTS; send max-age=%d or more", minAge)
 	case h.MaxAge < minAge:
@@ -309,7 +309,7 @@ func checkSelfSigned(ep *report.Endpoint, _ RuleConfig) []Hit {
 	if l == nil || !l.SelfSigned || ep.TLS.Trusted {
 		return nil
 	}
-	return one("%q signs itself; install a certificate signed by a CA your clients trust", l.Subject)
+	return one("%s signs itself; install a certificate signed by a CA your clients trust", report.Quote(l.Subject))
 }
 
 func checkUntrusted(ep *report.Endpoint, _ RuleConfig) []Hit {
@@ -321,7 +321,7 @@ func checkUntrusted(ep *report.Endpoint, _ RuleConfig) []Hit {
 	if reason == "" {
 		reason = "the chain does not verify"
 	}
-	return one("%s (issuer %q); pass an internal CA with --ca-file if it is yours", reason, l.Issuer)
+	return one("%s (issuer %s); pass an internal CA with --ca-file if it is yours", reason, report.Quote(l.Issuer))
 }
 
 func eachCert(ep *report.Endpoint, f func(i int, c *report.Certificate) (string, bool)) []Hit {
@@ -339,9 +339,9 @@ func eachCert(ep *report.Endpoint, f func(i int, c *report.Certificate) (string,
 
 func certName(i int, c *report.Certificate) string {
 	if i == 0 {
-		return fmt.Sprintf("leaf %q", c.Subject)
+		return "leaf " + report.Quote(c.Subject)
 	}
-	return fmt.Sprintf("chain certificate %d %q", i, c.Subject)
+	return fmt.Sprintf("chain certificate %d %s", i, report.Quote(c.Subject))
 }
 
 func checkExpired(ep *report.Endpoint, c RuleConfig) []Hit {
@@ -381,9 +381,13 @@ func checkHostname(ep *report.Endpoint, _ RuleConfig) []Hit {
 		names = []string{l.CommonName}
 	}
 	if len(names) == 0 {
-		return one("certificate names no host, not %q", ep.TLS.SNI)
+		return one("certificate names no host, not %s", report.Quote(ep.TLS.SNI))
 	}
-	return one("certificate names %s, not %q", strings.Join(names, ", "), ep.TLS.SNI)
+	shown := make([]string, len(names))
+	for i, n := range names {
+		shown[i] = report.Escape(n)
+	}
+	return one("certificate names %s, not %s", strings.Join(shown, ", "), report.Quote(ep.TLS.SNI))
 }
 
 // WeakKey reports whether a key of this type and size is below today's

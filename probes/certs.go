@@ -186,7 +186,7 @@ func trustError(err error, leaf *x509.Certificate, memo *sigMemo) error {
 		if strings.Contains(err.Error(), "insecure algorithm") {
 			return fmt.Errorf("chain uses a signature algorithm clients reject: %s", strings.TrimPrefix(err.Error(), "x509: "))
 		}
-		return fmt.Errorf("signed by an unknown authority %q", leaf.Issuer.String())
+		return errors.New("signed by an unknown authority " + report.Quote(leaf.Issuer.String()))
 	case errors.As(err, &inv):
 		return fmt.Errorf("invalid chain: %s", strings.TrimPrefix(inv.Error(), "x509: "))
 	}

@@ -223,7 +223,7 @@ func readFTPReply(br *bufio.Reader) (ftpReply, error) {
 		code, sep, ok := replyCode(text)
 		if len(r.Lines) == 1 {
 			if !ok {
-				return r, fmt.Errorf("not an ftp reply: %q", FirstLine(line))
+				return r, errors.New("not an ftp reply: " + report.Quote(FirstLine(line)))
 			}
 			r.Code = code
 			if sep != '-' {

@@ -213,7 +213,7 @@ func (p *TLS) handshake(conn net.Conn, t Target) (*report.TLS, error) {
 		Chain:   describeChain(chain, now, &p.sigs),
 	}
 	if verr := verifyChain(chain, p.cfg.Roots, now, &p.sigs); verr != nil {
-		info.TrustError = verr.Error()
+		info.TrustError = report.Escape(verr.Error())
 	} else {
 		info.Trusted = true
 	}

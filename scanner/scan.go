@@ -382,6 +382,7 @@ func examine(ctx context.Context, cfg *Config, base probes.Dialer, op openPort) 
 	if ep.Transport == "" {
 		ep.Transport = report.TransportUnknown
 	}
+	ep.LimitStrings() // the JSON caps on what a server sent
 	rules := cfg.Rules
 	rules.Now = cfg.Now()
 	findings.Apply(ep, rules)

@@ -40,6 +40,11 @@ type mdWriter struct{ w *bufio.Writer }
 
 func (m *mdWriter) p(format string, args ...any) { fmt.Fprintf(m.w, format+"\n", args...) }
 
+// cellFindingsMax is how many findings the Findings column of the
+// endpoint table lists; the rest are counted ("… 3 more"). The Findings
+// section below lists every one.
+const cellFindingsMax = 20
+
 // md sanitizes s and escapes what Markdown would read as markup.
 func md(s string) string {
 	s = sanitize(s)
@@ -124,7 +129,7 @@ func (m *mdWriter) changes(c *report.Changes) {
 
 // baselineText names the baseline: "last.json (scan of 2026-01-01 ...)".
 func baselineText(c *report.Changes) string {
-	name := c.Baseline
+	name := sanitize(c.Baseline)
 	if name == "" {
 		name = "the baseline"
 	}
@@ -181,7 +186,11 @@ func (m *mdWriter) endpoints(r *report.Report) {
 			version, cipher = ep.TLS.Version, ep.TLS.Cipher
 		}
 		var fs []string
-		for _, f := range ep.Findings {
+		for j, f := range ep.Findings {
+			if j == cellFindingsMax {
+				fs = append(fs, fmt.Sprintf("%s %d more", report.Ellipsis, len(ep.Findings)-j))
+				break
+			}
 			s := "**" + f.Severity.String() + "** " + md(f.ID)
 			if f.Change == report.ChangeNew {
 				s += " (new)"

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
@@ -319,69 +318,18 @@ func plural(n int, word string) string {
 	return strconv.Itoa(n) + " " + word + "s"
 }
 
-// sanitize makes s safe to print on a terminal: every byte below 0x20, DEL
-// and every invalid UTF-8 byte become \xNN, and every other rune that
-// unicode.IsPrint rejects (C1 controls, bidi overrides, zero-width and
-// other format characters, non-ASCII spaces) becomes \uNNNN or \UNNNNNNNN.
-func sanitize(s string) string {
-	if isSafe(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); {
-		tok, n := sanitizeToken(s[i:])
-		b.WriteString(tok)
-		i += n
-	}
-	return b.String()
-}
+// cellMax is the most characters one cell of a human-readable format
+// (table, Markdown, HTML, change list, mail) shows of one value; a longer
+// one is cut and ends with "…". JSON keeps full values (see
+// report.LimitStrings for what it caps).
+const cellMax = 200
 
-func isSafe(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError || (r >= 0x80 && !unicode.IsPrint(r)) {
-			return false
-		}
-	}
-	return true
-}
+// sanitize makes s safe to print on a terminal, in Markdown or in HTML
+// text (see report.Escape) and caps it at cellMax characters.
+func sanitize(s string) string { return report.Shorten(s, cellMax) }
 
-// sanitizeToken returns the printable form of the first rune of s and the
-// number of bytes it took.
-func sanitizeToken(s string) (string, int) {
-	r, n := utf8.DecodeRuneInString(s)
-	switch {
-	case r == utf8.RuneError && n <= 1:
-		return fmt.Sprintf(`\x%02x`, s[0]), 1
-	case r < 0x20 || r == 0x7f:
-		return fmt.Sprintf(`\x%02x`, r), n
-	case r < 0x80 || unicode.IsPrint(r):
-		return s[:n], n
-	case r <= 0xffff:
-		return fmt.Sprintf(`\u%04x`, r), n
-	}
-	return fmt.Sprintf(`\U%08x`, r), n
-}
-
-// shorten sanitizes s and cuts it to at most max characters, ending it
-// with "…" when cut. An escape sequence is never cut in half.
-func shorten(s string, max int) string {
-	s = strings.TrimSpace(s)
-	var b strings.Builder
-	width := 0
-	for i := 0; i < len(s); {
-		tok, n := sanitizeToken(s[i:])
-		w := utf8.RuneCountInString(tok)
-		if width+w > max-1 && (width+w > max || i+n < len(s)) {
-			b.WriteString("…")
-			return b.String()
-		}
-		b.WriteString(tok)
-		width += w
-		i += n
-	}
-	return b.String()
-}
+// shorten is sanitize with surrounding space trimmed and a smaller cap.
+func shorten(s string, max int) string { return report.Shorten(strings.TrimSpace(s), max) }
 
 // minColumn is the narrowest fitColumns makes a column that is wider than
 // its header; it keeps "critical" on one line.

@@ -145,3 +145,55 @@ func Compared() *report.Report {
 	cur.Changes.Baseline = "last.json"
 	return cur
 }
+
+// Hostile is the one table of strings a hostile server or report file may
+// hold, pushed through every renderer by the tests: each must come out
+// unable to drive a terminal, a spreadsheet or a browser, and bounded.
+var Hostile = []struct{ Name, Value string }{
+	{"ESC", "evil\x1b[2J\x1b[31mred"},
+	{"OSC 52", "\x1b]52;c;ZWNobyBwd25lZA==\x07clipboard"},
+	{"C1 CSI", "c1\u009b31mcsi"},
+	{"RLO", "gro.\u202Eelpmaxe"},
+	{"NUL", "nul\x00byte"},
+	{"CRLF", "line\r\nInjected: header"},
+	{"script", "<script>alert(1)</script>"},
+	{"formula", "=cmd|' /C calc'!A0"},
+	{"100 KB", strings.Repeat("A", 100<<10)},
+}
+
+// HostileReport is one endpoint whose every string (host, service,
+// banner, error, certificate fields, HSTS header, finding texts) is s,
+// with a TLS side and a plaintext side, compared with a baseline so the
+// change list has rows too.
+func HostileReport(s string) *report.Report {
+	c := report.Certificate{Subject: "CN=" + s, Issuer: "CN=" + s, CommonName: s, SANs: []string{s, s},
+		Serial: s, NotBefore: Now.Add(-24 * time.Hour), NotAfter: Now.Add(5 * 24 * time.Hour), DaysLeft: 5,
+		SignatureAlgorithm: s, KeyType: s, SHA256: s}
+	f := report.Finding{ID: s, Severity: report.SeverityHigh, Title: s, Detail: s, Change: report.ChangeNew}
+	eps := []report.Endpoint{
+		{Host: s, IP: s, Port: 443, Service: s, State: report.StateOpen, Transport: report.TransportTLS, Error: s,
+			TLS: &report.TLS{Version: s, Cipher: s, SNI: s, TrustError: s, Chain: []report.Certificate{c, c},
+				Versions: []string{s}, Ciphers: []report.AcceptedCipher{{Version: s, Name: s, ID: s, Strength: s}},
+				HSTS: &report.HSTS{Header: s}, Grade: s},
+			HTTP: &report.HTTP{Status: 200, Server: s, Location: s}, Findings: []report.Finding{f, f}},
+		{Host: s, IP: s, Port: 21, Service: s, State: report.StateOpen, Transport: report.TransportPlaintext,
+			Protocol: s, Banner: s, StartTLS: s, Findings: []report.Finding{f}},
+	}
+	r := &report.Report{Schema: report.Schema, Tool: report.Tool{Name: "tlsweep", Version: s},
+		StartedAt: Now, FinishedAt: Now.Add(time.Second), Complete: false, Shard: s,
+		Targets: []string{s, s}, Ports: []int{21, 443}, Endpoints: eps}
+	for i := range r.Endpoints {
+		r.Summary.Count(&r.Endpoints[i])
+	}
+	old := c
+	old.SHA256 = "old" + s
+	base := &report.Report{Schema: report.Schema, StartedAt: Now.Add(-time.Hour),
+		Endpoints: []report.Endpoint{
+			{Host: s, IP: s, Port: 443, Service: s, State: report.StateOpen, Transport: report.TransportTLS,
+				TLS: &report.TLS{Chain: []report.Certificate{old}}},
+			{Host: s, IP: s, Port: 8443, Service: s, State: report.StateOpen, Transport: report.TransportTLS,
+				TLS: &report.TLS{Chain: []report.Certificate{c}}, Findings: []report.Finding{f}}}}
+	r.Changes = report.Compare(base, r)
+	r.Changes.Baseline = s
+	return r
+}
