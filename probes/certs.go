@@ -19,13 +19,8 @@ import (
 	"github.com/tlsweep/tlsweep/report"
 )
 
-// DescribeChain turns the certificates a server sent, leaf first, into
-// report certificates, judged at now.
-func DescribeChain(chain []*x509.Certificate, now time.Time) []report.Certificate {
-	return describeChain(chain, now, nil)
-}
-
-// describeChain is DescribeChain with self-signatures checked through memo
+// describeChain turns the certificates a server sent, leaf first, into
+// report certificates judged at now, self-signatures checked through memo
 // (nil: no memo).
 func describeChain(chain []*x509.Certificate, now time.Time, memo *sigMemo) []report.Certificate {
 	out := make([]report.Certificate, 0, len(chain))
@@ -133,16 +128,12 @@ func keyInfo(pub any) (string, int) {
 	return "unknown", 0
 }
 
-// Verify checks the chain against roots (nil means the system roots). The
-// check is of the path to a trusted root only: validity dates are judged
-// separately (expired-certificate, not-yet-valid-certificate), so a
-// CA-signed certificate that expired is still "trusted" with an
-// expired-certificate finding rather than two findings for one fault.
-func Verify(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) error {
-	return verifyChain(chain, roots, now, nil)
-}
-
-// verifyChain is Verify with self-signatures checked through memo.
+// verifyChain checks the chain against roots (nil means the system roots),
+// self-signatures checked through memo. The check is of the path to a
+// trusted root only: validity dates are judged separately
+// (expired-certificate, not-yet-valid-certificate), so a CA-signed
+// certificate that expired is still "trusted" with an expired-certificate
+// finding rather than two findings for one fault.
 func verifyChain(chain []*x509.Certificate, roots *x509.CertPool, now time.Time, memo *sigMemo) error {
 	if len(chain) == 0 {
 		return errors.New("the server sent no certificate")
@@ -172,10 +163,11 @@ func verifyChain(chain []*x509.Certificate, roots *x509.CertPool, now time.Time,
 			}
 		}
 	}
-	return trustError(err, leaf, memo)
+	return trustError(err, chain, memo)
 }
 
-func trustError(err error, leaf *x509.Certificate, memo *sigMemo) error {
+func trustError(err error, chain []*x509.Certificate, memo *sigMemo) error {
+	leaf := chain[0]
 	var ua x509.UnknownAuthorityError
 	var inv x509.CertificateInvalidError
 	switch {
@@ -183,12 +175,27 @@ func trustError(err error, leaf *x509.Certificate, memo *sigMemo) error {
 		if memo.selfSigned(leaf) {
 			return errors.New("self-signed certificate not in the trusted roots")
 		}
-		if strings.Contains(err.Error(), "insecure algorithm") {
-			return fmt.Errorf("chain uses a signature algorithm clients reject: %s", strings.TrimPrefix(err.Error(), "x509: "))
+		if c := rejectedSignature(chain, memo); c != nil {
+			return fmt.Errorf("chain uses a signature algorithm clients reject: %s signs %q", c.SignatureAlgorithm, c.Subject.String())
 		}
 		return errors.New("signed by an unknown authority " + report.Quote(leaf.Issuer.String()))
 	case errors.As(err, &inv):
 		return fmt.Errorf("invalid chain: %s", strings.TrimPrefix(inv.Error(), "x509: "))
 	}
 	return fmt.Errorf("chain does not verify: %s", strings.TrimPrefix(err.Error(), "x509: "))
+}
+
+// rejectedSignature is the first certificate of chain that another
+// certificate signed with an algorithm crypto/x509 refuses to verify (MD2,
+// MD5, SHA-1), or nil; a self-signed root's own signature is never checked.
+func rejectedSignature(chain []*x509.Certificate, memo *sigMemo) *x509.Certificate {
+	for _, c := range chain {
+		switch c.SignatureAlgorithm {
+		case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1:
+			if !memo.selfSigned(c) {
+				return c
+			}
+		}
+	}
+	return nil
 }

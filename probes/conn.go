@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -116,4 +117,23 @@ func describeReadErr(err error, wait time.Duration) string {
 	default:
 		return "connection closed without a response"
 	}
+}
+
+// openConn is the connection setup every probe shares: the connection to
+// t, dialled and used within budget from now (never past ctx's deadline),
+// closed as soon as ctx ends, keeping the first keep bytes the peer sends.
+// done closes it.
+func openConn(ctx context.Context, d Dialer, t Target, budget time.Duration, keep int) (rc *recordConn, done func(), err error) {
+	deadline := time.Now().Add(budget)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	dctx, cancel := context.WithDeadline(ctx, deadline)
+	conn, err := d.DialContext(dctx, "tcp", t.Addr())
+	cancel()
+	if err != nil {
+		return nil, nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	return newRecordConn(conn, deadline, keep), func() { stop(); _ = conn.Close() }, nil
 }

@@ -5,6 +5,15 @@ import (
 	"time"
 )
 
+// Every probe Default lists implements Probe.
+var (
+	_ Probe = (*TLS)(nil)
+	_ Probe = (*Versions)(nil)
+	_ Probe = (*Plaintext)(nil)
+	_ Probe = (*HTTP)(nil)
+	_ Probe = (*FTP)(nil)
+)
+
 // Config is what the default pipeline takes from the command line.
 type Config struct {
 	// Timeout is --timeout: each connect, wait and handshake.

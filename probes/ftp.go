@@ -65,22 +65,14 @@ func (p *FTP) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint
 	if ep.State != report.StateOpen || ep.Transport != report.TransportPlaintext || ep.Protocol != ProtoFTP || p.tls == nil {
 		return nil
 	}
-	dctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	raw, err := d.DialContext(dctx, "tcp", t.Addr())
-	cancel()
+	// Connect, greeting, FEAT and AUTH TLS share one Timeout's worth of
+	// waiting each; the handshake gets one more.
+	rc, done, err := openConn(ctx, d, t, 4*p.cfg.Timeout, 0)
 	if err != nil {
 		return fmt.Errorf("ftp: connect: %w", err)
 	}
-	defer raw.Close()
-	stop := context.AfterFunc(ctx, func() { _ = raw.Close() })
-	defer stop()
-	// Greeting, FEAT and AUTH TLS share one Timeout's worth of waiting
-	// each; the handshake gets one more.
-	hard := time.Now().Add(4 * p.cfg.Timeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(hard) {
-		hard = dl
-	}
-	rc := newRecordConn(raw, hard, 0)
+	defer done()
+	hard := rc.hard
 	s := &ftpSession{conn: rc, br: bufio.NewReaderSize(rc, maxFTPLine), timeout: p.cfg.Timeout}
 
 	upgraded, err := s.negotiate()
@@ -116,7 +108,7 @@ func (p *FTP) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint
 func describeUpgradeFailure(hc *recordConn, err error, wait time.Duration) string {
 	switch {
 	case looksLikeTLS(hc.rec):
-		return describeTLSFailure(hc.rec, err)
+		return handshakeFailure(hc.rec, err).Detail
 	case len(hc.rec) > 0:
 		return `the server answered in plaintext: "` + FirstLine(hc.rec) + `"`
 	}

@@ -43,7 +43,7 @@ func FuzzDescribeChain(f *testing.F) {
 			t.Skip()
 		}
 		chain := []*x509.Certificate{c, c}
-		got := DescribeChain(chain, now)
+		got := describeChain(chain, now, nil)
 		if len(got) != 2 || got[0].SHA256 != got[1].SHA256 {
 			t.Fatalf("described %d certificates: %+v", len(got), got)
 		}
@@ -54,15 +54,15 @@ func FuzzDescribeChain(f *testing.F) {
 		if expired := c.NotAfter.Before(now); (d.DaysLeft < 0) != expired {
 			t.Fatalf("not after %s, now %s: %d days left", c.NotAfter, now, d.DaysLeft)
 		}
-		if err := Verify(chain, x509.NewCertPool(), now); err == nil {
+		if err := verifyChain(chain, x509.NewCertPool(), now, nil); err == nil {
 			t.Fatal("a chain verified against an empty pool")
 		}
 	})
 }
 
-// FuzzDescribeTLSFailure: whatever the peer sent and whatever tlsx said,
+// FuzzHandshakeFailure: whatever the peer sent and whatever tlsx said,
 // the explanation is one printable line.
-func FuzzDescribeTLSFailure(f *testing.F) {
+func FuzzHandshakeFailure(f *testing.F) {
 	f.Add([]byte("\x15\x03\x03\x00\x02\x02\x28"), "remote error: tls: handshake failure")
 	f.Add([]byte("\x16\x03\x03\x00\x40\x02"), `cause="could not do handshake" chain="tls: server sent two HelloRetryRequest messages"`)
 	f.Add([]byte("\x16\x03\x01"), `cause="could not do handshake" chain="tls: server selected unsupported protocol version 300"`)
@@ -70,7 +70,7 @@ func FuzzDescribeTLSFailure(f *testing.F) {
 	f.Add([]byte("\x15"), `chain="unterminated`)
 	f.Fuzz(func(t *testing.T, rec []byte, msg string) {
 		for _, err := range []error{errors.New(msg), errors.New(strconv.Quote(msg))} {
-			s := describeTLSFailure(rec, err)
+			s := handshakeFailure(rec, err).Error()
 			if s == "" || !utf8.ValidString(s) {
 				t.Fatalf("description %q", s)
 			}

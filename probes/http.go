@@ -125,20 +125,12 @@ func remoteAlert(err error) bool {
 // non-nil head with an error is a head cut short (too long, or the
 // connection ended inside it).
 func (p *HTTP) exchange(ctx context.Context, d Dialer, t Target, secure bool, curves []tls.CurveID) (*httpHead, error) {
-	dctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-	defer cancel()
-	raw, err := d.DialContext(dctx, "tcp", t.Addr())
+	rc, done, err := openConn(ctx, d, t, p.cfg.Timeout, 0)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	defer raw.Close()
-	stop := context.AfterFunc(ctx, func() { _ = raw.Close() })
-	defer stop()
-	deadline := time.Now().Add(p.cfg.Timeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
-	}
-	var conn net.Conn = newRecordConn(raw, deadline, 0)
+	defer done()
+	var conn net.Conn = rc
 	defaultPort := 80
 	if secure {
 		tc := tls.Client(conn, &tls.Config{
@@ -149,7 +141,7 @@ func (p *HTTP) exchange(ctx context.Context, d Dialer, t Target, secure bool, cu
 			CipherSuites:       tlsxtls.AllCiphers,
 			CurvePreferences:   curves,
 		})
-		if err := tc.HandshakeContext(dctx); err != nil {
+		if err := tc.HandshakeContext(ctx); err != nil {
 			return nil, fmt.Errorf("tls handshake: %w", err)
 		}
 		conn = tc

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,6 +18,24 @@ type PlaintextConfig struct {
 	BannerWait time.Duration
 	// UserAgent is sent with the HTTP request.
 	UserAgent string
+}
+
+// What the plaintext probe reports when a port would not say what it is.
+var (
+	// ErrClosedSilently: the peer hung up on the ClientHello and on the
+	// greeting wait without a byte.
+	ErrClosedSilently      = errors.New("connection closed without a response to a TLS ClientHello or a greeting wait")
+	errClosedBeforeRequest = errors.New("connection closed before an HTTP request could be sent")
+	errTLSOnSecondTry      = errors.New("the server answered in TLS only on a second connection")
+)
+
+// SilentError is a port that accepted connections and answered nothing:
+// not a ClientHello, a greeting wait or an HTTP request. Wait says how the
+// last wait ended.
+type SilentError struct{ Wait string }
+
+func (e *SilentError) Error() string {
+	return "silent: no response to a TLS ClientHello, a greeting wait or an HTTP request (" + e.Wait + ")"
 }
 
 // Plaintext identifies an open port that did not answer a TLS ClientHello:
@@ -47,23 +66,16 @@ func (p *Plaintext) Probe(ctx context.Context, d Dialer, t Target, ep *report.En
 	if ep.State != report.StateOpen || ep.Transport != report.TransportUnknown {
 		return nil
 	}
-	conn, err := d.DialContext(ctx, "tcp", t.Addr())
+	rc, done, err := openConn(ctx, d, t, p.cfg.BannerWait+p.cfg.Timeout, 512)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
-	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	defer stop()
-	deadline := time.Now().Add(p.cfg.BannerWait + p.cfg.Timeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
-	}
-	rc := newRecordConn(conn, deadline, 512)
+	defer done()
 	buf := make([]byte, 512)
 
 	_ = rc.SetReadDeadline(time.Now().Add(p.cfg.BannerWait))
 	if n, _ := rc.Read(buf); n == 0 && !rc.timedOut() {
-		ep.Error = "connection closed without a response to a TLS ClientHello or a greeting wait"
+		ep.Fail(ErrClosedSilently)
 		return nil
 	}
 	if len(rc.rec) == 0 {
@@ -74,7 +86,7 @@ func (p *Plaintext) Probe(ctx context.Context, d Dialer, t Target, ep *report.En
 		req := fmt.Sprintf("GET / HTTP/1.0\r\nHost: %s\r\nUser-Agent: %s\r\nAccept: */*\r\n\r\n", host, p.cfg.UserAgent)
 		_ = rc.SetWriteDeadline(time.Now().Add(p.cfg.Timeout))
 		if _, err := rc.Write([]byte(req)); err != nil {
-			ep.Error = "connection closed before an HTTP request could be sent"
+			ep.Fail(errClosedBeforeRequest)
 			return nil
 		}
 		_ = rc.SetReadDeadline(time.Now().Add(p.cfg.Timeout))
@@ -84,17 +96,16 @@ func (p *Plaintext) Probe(ctx context.Context, d Dialer, t Target, ep *report.En
 		if ctx.Err() != nil {
 			return fmt.Errorf("scan interrupted: %w", ctx.Err())
 		}
-		ep.Error = "silent: no response to a TLS ClientHello, a greeting wait or an HTTP request (" +
-			describeReadErr(rc.readErr, p.cfg.Timeout) + ")"
+		ep.Fail(&SilentError{describeReadErr(rc.readErr, p.cfg.Timeout)})
 		return nil
 	}
 	completeLine(rc)
 	if looksLikeTLS(rc.rec) {
 		ep.Transport = report.TransportTLS
-		ep.Error = "the server answered in TLS only on a second connection"
+		ep.Fail(errTLSOnSecondTry)
 		return nil
 	}
-	ep.Error = ""
+	ep.Fail(nil)
 	ep.Transport = report.TransportPlaintext
 	ep.Protocol = ClassifyBanner(rc.rec)
 	ep.Banner = FirstLine(rc.rec)

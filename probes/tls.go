@@ -3,6 +3,7 @@ package probes
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -126,20 +127,12 @@ func (p *TLS) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint
 		return fmt.Errorf("scan interrupted: %w", err)
 	}
 	defer release()
-	conn, err := d.DialContext(ctx, "tcp", t.Addr())
+	rc, done, err := openConn(ctx, d, t, p.cfg.Patience, 512)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
-	defer conn.Close()
-	now := time.Now()
-	deadline := now.Add(p.cfg.Patience)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
-	}
-	rc := newRecordConn(conn, deadline, 512)
-	rc.expectAnswerBy(now.Add(p.answerWait()))
-	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	defer stop()
+	defer done()
+	rc.expectAnswerBy(time.Now().Add(p.answerWait()))
 
 	info, herr := p.handshake(rc, t)
 	if herr == nil {
@@ -150,7 +143,7 @@ func (p *TLS) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint
 	switch {
 	case looksLikeTLS(rc.rec):
 		ep.Transport = report.TransportTLS
-		return fmt.Errorf("tls handshake failed: %s", describeTLSFailure(rc.rec, herr))
+		return handshakeFailure(rc.rec, herr)
 	case len(rc.rec) > 0:
 		ep.Transport = report.TransportPlaintext
 		completeLine(rc)
@@ -163,7 +156,7 @@ func (p *TLS) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint
 	if ctx.Err() != nil {
 		return fmt.Errorf("scan interrupted: %w", ctx.Err())
 	}
-	return fmt.Errorf("tls handshake: %s", describeReadErr(rc.readErr, p.cfg.Timeout))
+	return &HandshakeError{HandshakeNoAnswer, describeReadErr(rc.readErr, p.cfg.Timeout)}
 }
 
 // completeLine reads on for a moment when a banner's first line was cut
@@ -252,31 +245,94 @@ func parsePEMChain(resp *clients.Response) ([]*x509.Certificate, error) {
 	return chain, nil
 }
 
-// describeTLSFailure explains a handshake the peer answered in TLS but
-// did not complete: an alert is named, a stall or a hang-up is said as
-// such, a version or suite mismatch is called one, and anything else is a
-// server that broke the protocol. tlsx wraps the crypto/tls error so that
-// errors.As cannot reach it (errors.Is can), and keeps only its text.
-func describeTLSFailure(rec []byte, err error) string {
+// HandshakeError is a TLS handshake that did not complete. Code tells the
+// reasons apart by Reason, never by the text; Error is what the endpoint
+// reports.
+type HandshakeError struct {
+	Reason HandshakeFailure
+	Detail string // the explanation after the "tls handshake" prefix
+}
+
+func (e *HandshakeError) Error() string {
+	if e.Reason == HandshakeNoAnswer {
+		return "tls handshake: " + e.Detail
+	}
+	return "tls handshake failed: " + e.Detail
+}
+
+// HandshakeFailure says why a handshake did not complete.
+type HandshakeFailure uint8
+
+const (
+	// HandshakeNoAnswer: nothing came back to the ClientHello.
+	HandshakeNoAnswer HandshakeFailure = iota + 1
+	// HandshakeAlert: the server answered with an alert.
+	HandshakeAlert
+	// HandshakeTimeout: the server stalled inside the handshake.
+	HandshakeTimeout
+	// HandshakeClosed: the server hung up inside the handshake.
+	HandshakeClosed
+	// HandshakeReadLimit: the server sent more than a probe reads.
+	HandshakeReadLimit
+	// HandshakeNoCommon: the server chose a version or suite the client
+	// does not speak (SSL 3.0, finite-field DHE, an SSL 2.0 reply).
+	HandshakeNoCommon
+	// HandshakeBroken: malformed or out-of-order messages.
+	HandshakeBroken
+)
+
+// handshakeFailure explains a handshake the peer answered in TLS but did
+// not complete: an alert is named, a stall or a hang-up is said as such,
+// a version or suite the client cannot speak is called one, and anything
+// else is a server that broke the protocol. rec holds the peer's first
+// bytes.
+func handshakeFailure(rec []byte, err error) *HandshakeError {
 	if len(rec) >= 7 && rec[0] == 0x15 {
-		return fmt.Sprintf("server sent alert %s", tlsinfo.AlertName(rec[6]))
+		return &HandshakeError{HandshakeAlert, fmt.Sprintf("server sent alert %s", tlsinfo.AlertName(rec[6]))}
 	}
 	var ne net.Error
 	switch {
 	case errors.As(err, &ne) && ne.Timeout(),
 		errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
-		return "handshake timed out"
+		return &HandshakeError{HandshakeTimeout, "handshake timed out"}
 	case errors.Is(err, ErrReadLimit):
-		return ErrReadLimit.Error()
+		return &HandshakeError{HandshakeReadLimit, ErrReadLimit.Error()}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return "the server closed the connection during the handshake"
+		return &HandshakeError{HandshakeClosed, "the server closed the connection during the handshake"}
+	case unspeakableHello(rec):
+		return &HandshakeError{HandshakeNoCommon, "no version or cipher suite in common with a modern client"}
 	}
-	msg := tlsErrorText(err)
-	if strings.Contains(msg, "protocol version") || strings.Contains(msg, "cipher suite") {
-		return "no version or cipher suite in common with a modern client"
+	return &HandshakeError{HandshakeBroken, brokeTLS + ": " + FirstLine([]byte(tlsErrorText(err)))}
+}
+
+// unspeakableHello reports whether rec starts with a server hello the
+// handshake client cannot accept: SSL 2.0, a version below TLS 1.0, or a
+// suite crypto/tls does not implement.
+func unspeakableHello(rec []byte) bool {
+	r, err := ParseServerReply(rec)
+	if err != nil && !errors.Is(err, ErrShortReply) {
+		return false
 	}
-	return brokeTLS + ": " + FirstLine([]byte(msg))
+	switch r.Kind {
+	case ReplySSLv2ServerHello:
+		return true
+	case ReplyServerHello:
+		return r.Version < tls.VersionTLS10 || !goSpeaks(r.Suite)
+	}
+	return false
+}
+
+// goSpeaks reports whether crypto/tls implements the suite.
+func goSpeaks(id uint16) bool {
+	for _, list := range [][]*tls.CipherSuite{tls.CipherSuites(), tls.InsecureCipherSuites()} {
+		for _, cs := range list {
+			if cs.ID == id {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // brokeTLS starts the description of a handshake the server sent malformed

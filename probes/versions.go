@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/tlsweep/tlsweep/report"
@@ -50,12 +48,7 @@ const versionHellos = 6
 // version before TLS 1.3 one hello offering only the weak suites, repeated
 // without each suite the server picks (elimination) until it refuses.
 // Full mode eliminates over every suite valid at each accepted version.
-type Versions struct {
-	cfg VersionsConfig
-
-	mu    sync.Mutex
-	stats VersionsStats
-}
+type Versions struct{ cfg VersionsConfig }
 
 // VersionsResult is what the scan found on one endpoint.
 type VersionsResult struct {
@@ -72,16 +65,6 @@ type VersionsResult struct {
 	Connections int
 	// Capped is true when suite checks stopped at MaxConnections.
 	Capped   bool
-	Duration time.Duration
-}
-
-// VersionsStats sums the scan's cost over every endpoint it ran on.
-type VersionsStats struct {
-	Endpoints      int
-	Connections    int
-	MaxPerEndpoint int
-	// Capped counts endpoints whose suite checks stopped at the cap.
-	Capped   int
 	Duration time.Duration
 }
 
@@ -103,13 +86,6 @@ func NewVersions(cfg VersionsConfig) *Versions {
 // Name implements Probe.
 func (*Versions) Name() string { return "versions" }
 
-// Stats returns the totals so far (safe while the sweep runs).
-func (p *Versions) Stats() VersionsStats {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stats
-}
-
 // Probe implements Probe. It runs after the TLS probe, on endpoints that
 // speak TLS, and fills ep.TLS.Versions and ep.TLS.Ciphers. When the TLS
 // probe's own handshake failed (an SSL 3.0-only server, say) but some
@@ -126,15 +102,6 @@ func (p *Versions) Probe(ctx context.Context, d Dialer, t Target, ep *report.End
 		known = tlsinfo.TLS13
 	}
 	res, err := p.enumerate(ctx, d, t, known)
-	p.mu.Lock()
-	p.stats.Endpoints++
-	p.stats.Connections += res.Connections
-	p.stats.MaxPerEndpoint = max(p.stats.MaxPerEndpoint, res.Connections)
-	p.stats.Duration += res.Duration
-	if res.Capped {
-		p.stats.Capped++
-	}
-	p.mu.Unlock()
 	applyVersions(res, t, ep)
 	if err != nil {
 		return fmt.Errorf("version scan: %w", err)
@@ -151,8 +118,9 @@ func applyVersions(res *VersionsResult, t Target, ep *report.Endpoint) {
 			SNI: t.SNI, Chain: []report.Certificate{}}
 		// A version the TLS probe cannot speak explains its failure; a
 		// server that broke the protocol is still reported.
-		if strings.HasPrefix(ep.Error, "tls handshake") && !strings.Contains(ep.Error, brokeTLS) {
-			ep.Error = ""
+		var he *HandshakeError
+		if errors.As(ep.Cause, &he) && he.Reason != HandshakeBroken {
+			ep.Fail(nil)
 		}
 	}
 	names := slices.Clone(res.Versions)
@@ -200,14 +168,8 @@ func (s *session) exchange(hello []byte) (ServerReply, error) {
 		s.err = err
 		return ServerReply{}, err
 	}
-	deadline := time.Now().Add(s.timeout)
-	if dl, ok := s.ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
-	}
-	cctx, cancel := context.WithDeadline(s.ctx, deadline)
-	defer cancel()
 	s.conns++
-	conn, err := s.d.DialContext(cctx, "tcp", s.t.Addr())
+	rc, done, err := openConn(s.ctx, s.d, s.t, s.timeout, 0)
 	if err != nil {
 		s.err = fmt.Errorf("connect: %w", err)
 		if cerr := s.ctxDone(); cerr != nil {
@@ -215,10 +177,7 @@ func (s *session) exchange(hello []byte) (ServerReply, error) {
 		}
 		return ServerReply{}, s.err
 	}
-	defer conn.Close()
-	stop := context.AfterFunc(cctx, func() { _ = conn.Close() })
-	defer stop()
-	rc := newRecordConn(conn, deadline, 0)
+	defer done()
 	if _, err := rc.Write(hello); err != nil {
 		return ServerReply{}, err
 	}
@@ -249,15 +208,10 @@ type scan struct {
 	sslv2             []uint32
 }
 
-// Enumerate runs the scan on t and returns what it found. The result is
-// never nil; err says why it stopped early (the context ended, a connect
+// enumerate runs the scan on t and returns what it found, one version
+// already known to be accepted (0 for none) left out. The result is never
+// nil; err says why it stopped early (the context ended, a connect
 // failed), and the result then holds what was found before.
-func (p *Versions) Enumerate(ctx context.Context, d Dialer, t Target) (*VersionsResult, error) {
-	return p.enumerate(ctx, d, t, 0)
-}
-
-// enumerate is Enumerate with one version already known to be accepted
-// (0 for none), whose hello is then not sent.
 func (p *Versions) enumerate(ctx context.Context, d Dialer, t Target, known uint16) (*VersionsResult, error) {
 	start := time.Now()
 	sc := &scan{

@@ -94,13 +94,26 @@ type Endpoint struct {
 	Banner string `json:"banner,omitempty"`
 	// Error says what went wrong while probing an open port.
 	Error string `json:"error,omitempty"`
-	TLS   *TLS   `json:"tls,omitempty"`
+	// Cause is the typed error behind Error while a sweep runs: code tells
+	// failures apart with errors.Is and errors.As on it, never by Error's
+	// text. It is not part of the JSON (nil in a report read back).
+	Cause error `json:"-"`
+	TLS   *TLS  `json:"tls,omitempty"`
 	// HTTP is what an HTTP request showed, on HTTPS or plaintext HTTP.
 	HTTP *HTTP `json:"http,omitempty"`
 	// StartTLS names the protocol upgraded in-band ("ftp" after AUTH TLS);
 	// TLS then describes the upgraded session.
 	StartTLS string    `json:"starttls,omitempty"`
 	Findings []Finding `json:"findings"`
+}
+
+// Fail records err as the endpoint's error, its text in Error and the
+// error itself in Cause; Fail(nil) clears both.
+func (e *Endpoint) Fail(err error) {
+	e.Cause, e.Error = err, ""
+	if err != nil {
+		e.Error = err.Error()
+	}
 }
 
 // HTTP is the answer to one GET / request.

@@ -367,7 +367,7 @@ func examine(ctx context.Context, cfg *Config, base probes.Dialer, op openPort) 
 	defer d.close()
 	for _, pr := range cfg.Probes {
 		if err := runProbe(ectx, pr, d, t, ep); err != nil {
-			ep.Error = err.Error()
+			ep.Fail(err)
 		}
 		if expired() {
 			break
@@ -377,7 +377,7 @@ func examine(ctx context.Context, cfg *Config, base probes.Dialer, op openPort) 
 		return nil, false
 	}
 	if expired() {
-		ep.Error = fmt.Sprintf("endpoint timed out after %s (--endpoint-timeout)", cfg.EndpointTimeout)
+		ep.Fail(&EndpointTimeoutError{cfg.EndpointTimeout})
 	}
 	if ep.Transport == "" {
 		ep.Transport = report.TransportUnknown
@@ -402,6 +402,17 @@ func runProbe(ctx context.Context, pr probes.Probe, d probes.Dialer, t probes.Ta
 	}()
 	return pr.Probe(ctx, d, t, ep)
 }
+
+// EndpointTimeoutError is an endpoint whose probes ran out of
+// --endpoint-timeout.
+type EndpointTimeoutError struct{ After time.Duration }
+
+func (e *EndpointTimeoutError) Error() string {
+	return fmt.Sprintf("endpoint timed out after %s (--endpoint-timeout)", e.After)
+}
+
+// Timeout reports true, as net.Error does for a deadline.
+func (e *EndpointTimeoutError) Timeout() bool { return true }
 
 // ProbePanicError is a probe that panicked; the endpoint reports it as its error.
 type ProbePanicError struct {
