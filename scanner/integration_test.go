@@ -505,7 +505,9 @@ func TestIntegrationManyHosts(t *testing.T) {
 		p1 = portOf(a)
 		b, err1 := net.Listen("tcp", net.JoinHostPort("127.3.0.23", strconv.Itoa(p1)))
 		c, err2 := net.Listen("tcp", "127.3.0.40:0")
-		if err1 != nil || err2 != nil {
+		// Two ports are wanted: a second ephemeral port equal to the
+		// first would leave one, and 40 probes instead of 80.
+		if err1 != nil || err2 != nil || portOf(c) == p1 {
 			for _, l := range []net.Listener{a, b, c} {
 				if l != nil {
 					l.Close()

@@ -211,6 +211,8 @@ func parseScan(c *cli.Context, e *env, args []string) (*scanConfig, error) {
 	return s, nil
 }
 
+// readList reads the --list file (- is stdin), giving up when ctx ends
+// first: a FIFO or a terminal may never end.
 func readList(ctx context.Context, stdin io.Reader, name string) ([]string, error) {
 	r := stdin
 	if name != "-" {
@@ -221,11 +223,24 @@ func readList(ctx context.Context, stdin io.Reader, name string) ([]string, erro
 		defer f.Close()
 		r = f
 	}
-	toks, err := scanner.ReadTargetList(r, name)
-	if err != nil {
-		return nil, usageErr(err)
+	type read struct {
+		toks []string
+		err  error
 	}
-	return toks, nil
+	ch := make(chan read, 1)
+	go func() {
+		toks, err := scanner.ReadTargetList(r, name)
+		ch <- read{toks, err}
+	}()
+	select {
+	case res := <-ch:
+		if res.err != nil {
+			return nil, usageErr(res.err)
+		}
+		return res.toks, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func splitList(s string) []string {
