@@ -51,6 +51,17 @@ type Summary struct {
 	Plaintext int            `json:"plaintext"`
 	Unknown   int            `json:"unknown"`
 	Findings  SeverityCounts `json:"findings"`
+	// Timing is what the connect phase learned (absent in merged reports).
+	Timing *Timing `json:"timing,omitempty"`
+}
+
+// Timing describes the connect phase's adaptive timing.
+type Timing struct {
+	Adaptive   bool    `json:"adaptive"`    // waits learned from round trips (false: --fixed-timeout)
+	RTTSamples uint64  `json:"rtt_samples"` // answered connects (SYN-ACK or RST) measured
+	RTTP50Ms   float64 `json:"rtt_p50_ms"`  // median connect round trip, milliseconds
+	RTTP90Ms   float64 `json:"rtt_p90_ms"`  // 90th percentile
+	Retries    uint64  `json:"retries"`     // second SYNs sent to probes silent after the learned wait
 }
 
 // SeverityCounts counts findings by severity.

@@ -13,10 +13,10 @@ import (
 // The connect phase on Linux, when no Dialer is injected, is one event loop
 // per core rather than a goroutine per connection in flight. Each loop
 // keeps its share of --concurrency non-blocking connects on its own epoll
-// instance and a FIFO of deadlines (every connect has the same timeout, so
-// the oldest is always the next to expire). A dead probe then costs
-// socket, connect, one epoll registration and close: no goroutine, no
-// timer, no runtime poller entry. Only open ports become net.Conns.
+// instance and a heap of deadlines (with adaptive timing each connect waits
+// its own time, see rtt.go). A dead probe then costs socket, connect, one
+// epoll registration and close: no goroutine, no timer, no runtime poller
+// entry. Only open ports become net.Conns.
 
 const (
 	engineBatch   = 64                    // connects started between two looks at the events
@@ -28,14 +28,14 @@ const (
 // runRawEngines runs the connect phase until every probe of src is decided
 // or ctx ends. False when the event loops could not start (no epoll), and
 // the caller falls back to goroutine workers.
-func runRawEngines(ctx context.Context, concurrency int, src *probeSource, sink *connectSink, pace *pacer, timeout time.Duration) bool {
+func runRawEngines(ctx context.Context, concurrency int, src *probeSource, sink *connectSink, pace *pacer) bool {
 	n := min(runtime.GOMAXPROCS(0), 4)
 	if src.ord.count < uint64(n)*engineBatch {
 		n = 1
 	}
 	engines := make([]*engine, 0, n)
 	for range n {
-		e, err := newEngine(max(concurrency/n, 1), timeout)
+		e, err := newEngine(max(concurrency/n, 1), sink.cfg)
 		if err != nil {
 			for _, e := range engines {
 				e.close()
@@ -60,43 +60,52 @@ func runRawEngines(ctx context.Context, concurrency int, src *probeSource, sink 
 
 // engineSlot is a connect in flight, indexed by its socket, with the
 // address it is connecting to; gen tells a reused descriptor from the one
-// a deadline was set for (0: free).
+// a deadline was set for (0: free). A retried probe has two slots, each
+// naming the other as its twin: the first SYN's socket keeps listening
+// (due never) while the retry's waits out the probe's last deadline.
 type engineSlot struct {
-	p      Probe
-	sa     unix.Sockaddr
-	family int
-	gen    uint32
+	p       Probe
+	sa      unix.Sockaddr
+	family  int
+	gen     uint32
+	twin    int32         // the other socket of a retried probe, plus one (0: none)
+	retried bool          // the probe's second SYN has gone, or could not
+	learned bool          // due comes from a learned round trip, not --timeout
+	sent    time.Duration // this socket's SYN went out
+	first   time.Duration // the probe's first SYN went out
+	due     time.Duration // this socket stops waiting (0: not set yet)
 }
 
-type engineDeadline struct {
-	fd  int32
-	gen uint32
-	at  time.Duration // since the engine started
-}
+// engineAvailable: the event loop (and adaptive timing) runs here.
+const engineAvailable = true
+
+// never is the deadline of a first socket whose retry holds the probe's.
+const never = time.Duration(1<<63 - 1)
 
 type engine struct {
-	epfd     int
-	limit    int
-	timeout  time.Duration
-	start    time.Time
-	gen      uint32
-	slots    []engineSlot     // by descriptor
-	fifo     []engineDeadline // oldest first, from head
-	head     int
-	inflight int
-	waiting  []Probe // their host was at --host-concurrency
-	events   []unix.EpollEvent
-	spare    [2][]engineSocket // refused sockets to reuse, IPv4 and IPv6
-	pauseTil time.Duration     // out of sockets: start nothing before this
-	backoff  time.Duration
+	epfd      int
+	limit     int
+	start     time.Time
+	gen       uint32
+	slots     []engineSlot // by descriptor
+	deadlines deadlineHeap
+	rtt       *rttEstimator
+	progress  *Progress
+	inflight  int     // sockets, a retried probe's two included
+	waiting   []Probe // their host was at --host-concurrency
+	events    []unix.EpollEvent
+	spare     [2][]engineSocket // refused sockets to reuse, IPv4 and IPv6
+	pauseTil  time.Duration     // out of sockets: start nothing before this
+	backoff   time.Duration
 }
 
-func newEngine(limit int, timeout time.Duration) (*engine, error) {
+func newEngine(limit int, cfg *Config) (*engine, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
-	return &engine{epfd: epfd, limit: limit, timeout: timeout, start: time.Now(), events: make([]unix.EpollEvent, 256)}, nil
+	return &engine{epfd: epfd, limit: limit, start: time.Now(), events: make([]unix.EpollEvent, 256),
+		rtt: newRTTEstimator(cfg.ConnectTimeout, cfg.FixedTimeout), progress: cfg.Progress}, nil
 }
 
 func (e *engine) now() time.Duration { return time.Since(e.start) }
@@ -113,8 +122,8 @@ func (e *engine) run(ctx context.Context, src *probeSource, sink *connectSink, p
 		wait := time.Duration(0)
 		if !more {
 			wait = engineMaxWait
-			if e.head < len(e.fifo) {
-				wait = min(wait, max(e.fifo[e.head].at-e.now(), 0))
+			if d, ok := e.deadlines.peek(); ok {
+				wait = min(wait, max(d.at-e.now(), 0))
 			}
 			if e.pauseTil > 0 {
 				wait = min(wait, max(e.pauseTil-e.now(), 0))
@@ -130,7 +139,9 @@ func (e *engine) run(ctx context.Context, src *probeSource, sink *connectSink, p
 				return
 			}
 		}
-		e.reap(sink)
+		if !e.reap(sink) {
+			return
+		}
 	}
 }
 
@@ -194,35 +205,53 @@ func (e *engine) begin(ctx context.Context, p Probe, sink *connectSink, pace *pa
 		e.shortage(p, sink)
 		return false
 	}
-	err = unix.Connect(s.fd, sa)
-	if err == unix.EINPROGRESS {
-		// Loopback and near hosts have answered by now. Asking again
-		// reads the answer (EALREADY: still waiting), and a refusal read
-		// this way leaves the socket unconnected, ready for the next probe.
-		err = unix.Connect(s.fd, sa)
-	}
-	return e.decide(s, sa, p, err, sink)
+	sent := e.now()
+	return e.decide(s, engineSlot{p: p, sa: sa, sent: sent, first: sent}, connectTwice(s.fd, sa), sink)
 }
 
-// decide acts on what connect(2) to sa said about p's socket. False when
-// the engine must stop starting connects for now.
-func (e *engine) decide(s engineSocket, sa unix.Sockaddr, p Probe, err error, sink *connectSink) bool {
+// connectTwice starts a connect and asks again at once: loopback and near
+// hosts have answered by then. Asking again reads the answer (EALREADY:
+// still waiting), and a refusal read this way leaves the socket
+// unconnected, ready for the next probe.
+func connectTwice(fd int, sa unix.Sockaddr) error {
+	err := unix.Connect(fd, sa)
+	if err == unix.EINPROGRESS {
+		err = unix.Connect(fd, sa)
+	}
+	return err
+}
+
+// watch asks epoll for the end of s's connect.
+func (e *engine) watch(s engineSocket) error {
+	op := unix.EPOLL_CTL_ADD
+	if s.registered {
+		op = unix.EPOLL_CTL_MOD
+	}
+	return unix.EpollCtl(e.epfd, op, s.fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLONESHOT, Fd: int32(s.fd)})
+}
+
+// decide acts on what connect(2) to sl.sa said about sl.p's socket s.
+// False when the engine must stop starting connects for now.
+func (e *engine) decide(s engineSocket, sl engineSlot, err error, sink *connectSink) bool {
+	p := sl.p
 	switch err {
 	case unix.EALREADY, unix.EINPROGRESS:
-		op := unix.EPOLL_CTL_ADD
-		if s.registered {
-			op = unix.EPOLL_CTL_MOD
-		}
-		if err := unix.EpollCtl(e.epfd, op, s.fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLONESHOT, Fd: int32(s.fd)}); err != nil {
+		if err := e.watch(s); err != nil {
 			unix.Close(s.fd)
 			e.shortage(p, sink)
 			return false
 		}
-		e.track(s, sa, p)
+		if sl.due == 0 {
+			w, learned := e.rtt.wait(p.IP)
+			sl.due, sl.learned = sl.sent+w, learned
+		}
+		e.track(s, sl)
 	case nil, unix.EISCONN:
+		e.answered(sl)
 		e.backoff = 0
 		return e.handOver(s, p, sink)
 	case unix.ECONNREFUSED:
+		e.answered(sl)
 		e.recycle(s)
 		sink.quiet(p, report.StateClosed)
 	default:
@@ -286,7 +315,8 @@ func (e *engine) shortage(p Probe, sink *connectSink) {
 	e.pauseTil = e.now() + e.backoff
 }
 
-func (e *engine) track(s engineSocket, sa unix.Sockaddr, p Probe) {
+// track keeps sl as socket s's connect in flight, until sl.due.
+func (e *engine) track(s engineSocket, sl engineSlot) {
 	fd := s.fd
 	if fd >= len(e.slots) {
 		e.slots = append(e.slots, make([]engineSlot, fd+1-len(e.slots)+len(e.slots)/2)...)
@@ -295,12 +325,11 @@ func (e *engine) track(s engineSocket, sa unix.Sockaddr, p Probe) {
 	if e.gen == 0 {
 		e.gen = 1
 	}
-	e.slots[fd] = engineSlot{p: p, sa: sa, family: s.family, gen: e.gen}
-	if e.head > 0 && e.head >= len(e.fifo)/2 {
-		e.fifo = append(e.fifo[:0], e.fifo[e.head:]...)
-		e.head = 0
+	sl.family, sl.gen = s.family, e.gen
+	e.slots[fd] = sl
+	if sl.due != never {
+		e.deadlines.push(engineDeadline{fd: int32(fd), gen: e.gen, at: sl.due})
 	}
-	e.fifo = append(e.fifo, engineDeadline{fd: int32(fd), gen: e.gen, at: e.now() + e.timeout})
 	e.inflight++
 }
 
@@ -318,9 +347,44 @@ func (e *engine) settle(fd int, sink *connectSink) bool {
 	if fd < 0 || fd >= len(e.slots) || e.slots[fd].gen == 0 {
 		return true
 	}
+	err := unix.Connect(fd, e.slots[fd].sa)
+	if err == unix.EALREADY { // woken early: wait on
+		if e.watch(engineSocket{fd: fd, registered: true}) == nil {
+			return true
+		}
+	}
+	return e.conclude(fd, err, sink)
+}
+
+// conclude ends socket fd's connect with what connect(2) said (err), and
+// its twin's, if any: the first answer decides the probe.
+func (e *engine) conclude(fd int, err error, sink *connectSink) bool {
 	sl := e.untrack(fd)
+	if sl.twin != 0 {
+		e.drop(int(sl.twin - 1))
+	}
 	s := engineSocket{fd: fd, family: sl.family, registered: true}
-	return e.decide(s, sl.sa, sl.p, unix.Connect(fd, sl.sa), sink)
+	if err == unix.EALREADY {
+		err = unix.ETIMEDOUT // could not wait on: no answer is filtered
+	}
+	return e.decide(s, sl, err, sink)
+}
+
+// drop closes socket fd, the spare twin of a decided probe.
+func (e *engine) drop(fd int) {
+	if fd >= 0 && fd < len(e.slots) && e.slots[fd].gen != 0 {
+		e.untrack(fd)
+		unix.Close(fd)
+	}
+}
+
+// answered learns the round trip of an answered connect.
+func (e *engine) answered(sl engineSlot) {
+	r := e.now() - sl.sent
+	e.progress.RTT.Add(r)
+	if e.rtt.observe(sl.p.IP, r) {
+		e.rearm()
+	}
 }
 
 // handOver makes an open socket a net.Conn for the examiners.
@@ -336,16 +400,22 @@ func (e *engine) handOver(s engineSocket, p Probe, sink *connectSink) bool {
 	return sink.open(p, conn)
 }
 
-// reap closes connects whose deadline has passed: no answer is filtered.
-func (e *engine) reap(sink *connectSink) {
+// reap ends the connects whose deadline has passed (see expire). False
+// when the sweep was interrupted while handing an open port over.
+func (e *engine) reap(sink *connectSink) bool {
 	now := e.now()
-	for e.head < len(e.fifo) && e.fifo[e.head].at <= now {
-		d := e.fifo[e.head]
-		e.head++
-		if int(d.fd) < len(e.slots) && e.slots[d.fd].gen == d.gen {
-			sl := e.untrack(int(d.fd))
-			unix.Close(int(d.fd))
-			sink.quiet(sl.p, report.StateFiltered)
+	for {
+		d, ok := e.deadlines.peek()
+		if !ok || d.at > now {
+			return true
+		}
+		e.deadlines.pop()
+		fd := int(d.fd)
+		if fd >= len(e.slots) || e.slots[fd].gen != d.gen || e.slots[fd].due != d.at {
+			continue // stale: decided, reused or re-armed since
+		}
+		if !e.expire(fd, now, sink) {
+			return false
 		}
 	}
 }
@@ -354,6 +424,9 @@ func (e *engine) reap(sink *connectSink) {
 func (e *engine) abandon(sink *connectSink) {
 	for fd := range e.slots {
 		if e.slots[fd].gen != 0 {
+			if t := e.slots[fd].twin; t != 0 {
+				e.drop(int(t - 1)) // one host slot for the two
+			}
 			sl := e.untrack(fd)
 			unix.Close(fd)
 			sink.hosts.release(sl.p.IP)

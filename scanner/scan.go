@@ -34,8 +34,15 @@ type Config struct {
 	HostConcurrency int
 	// Rate caps new connection attempts per second (0: no cap).
 	Rate float64
-	// ConnectTimeout bounds the TCP connect (default 3s).
+	// ConnectTimeout bounds the TCP connect (default 3s): the longest a
+	// probe waits for an answer. With adaptive timing (the default, see
+	// FixedTimeout) a silent probe waits a few learned round trips, is
+	// sent once more, and is filtered well before it.
 	ConnectTimeout time.Duration
+	// FixedTimeout turns adaptive timing off: every connect waits all of
+	// ConnectTimeout, with no retry but the kernel's own. (The Dialer
+	// connect phase always waits ConnectTimeout.)
+	FixedTimeout bool
 	// EndpointTimeout bounds everything done to one host:port once it is
 	// open, all probes included (default 4x ConnectTimeout).
 	EndpointTimeout time.Duration
@@ -71,6 +78,11 @@ type Progress struct {
 	Total atomic.Uint64 // probes in this sweep (set when it starts)
 	Done  atomic.Uint64 // probes finished
 	Open  atomic.Uint64 // open ports found
+	// Retries counts second SYNs sent to probes silent after a few
+	// learned round trips.
+	Retries atomic.Uint64
+	// RTT holds the round trips of the answered connects.
+	RTT RTTHistogram
 }
 
 func (c *Config) defaults() {
@@ -150,7 +162,7 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	connectDone := make(chan struct{})
 	go func() {
 		defer close(connectDone)
-		if cfg.Dialer != nil || !runRawEngines(ctx, cfg.Concurrency, src, sink, pace, cfg.ConnectTimeout) {
+		if cfg.Dialer != nil || !runRawEngines(ctx, cfg.Concurrency, src, sink, pace) {
 			runDialWorkers(ctx, &cfg, probeDialer, src, sink, pace)
 		}
 	}()
@@ -179,6 +191,7 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	r.Summary.Filtered += int(sink.filtered.Load())
 	r.Summary.Probes += int(sink.closed.Load() + sink.filtered.Load())
 	r.Summary.Hosts = int(set.Hosts())
+	r.Summary.Timing = timingSummary(&cfg)
 	r.Complete = ctx.Err() == nil && src.exhausted()
 	r.FinishedAt = cfg.Now().UTC()
 	SortEndpoints(r.Endpoints)
@@ -186,6 +199,19 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 		return r, fmt.Errorf("write results: %w", sinkErr)
 	}
 	return r, nil
+}
+
+// timingSummary is what the connect phase learned of round trips.
+func timingSummary(cfg *Config) *report.Timing {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	p := cfg.Progress
+	return &report.Timing{
+		Adaptive:   !cfg.FixedTimeout && cfg.Dialer == nil && engineAvailable,
+		RTTSamples: p.RTT.Count(),
+		RTTP50Ms:   ms(p.RTT.Quantile(0.5)),
+		RTTP90Ms:   ms(p.RTT.Quantile(0.9)),
+		Retries:    p.Retries.Load(),
+	}
 }
 
 // probeSource hands this sweep's probes to every connect worker. A shard's

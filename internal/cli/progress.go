@@ -12,6 +12,17 @@ import (
 	"github.com/tlsweep/tlsweep/scanner"
 )
 
+// progressLine describes a running sweep: open ports, the learned round
+// trip and the retries sent.
+func progressLine(p *scanner.Progress) string {
+	s := fmt.Sprintf("probes (%d open", p.Open.Load())
+	if p.RTT.Count() > 0 {
+		s += fmt.Sprintf(", rtt p50 %s p90 %s, %d retries", p.RTT.Quantile(0.5).Round(10*time.Microsecond),
+			p.RTT.Quantile(0.9).Round(10*time.Microsecond), p.Retries.Load())
+	}
+	return s + ")"
+}
+
 // showProgress draws probes done / total, open ports, rate and ETA on
 // stderr until ctx ends. It returns a function that clears the bar.
 func showProgress(ctx context.Context, stderr io.Writer, p *scanner.Progress) (stop func()) {
@@ -40,7 +51,7 @@ func showProgress(ctx context.Context, stderr io.Writer, p *scanner.Progress) (s
 				bar.ChangeMax64(int64(total))
 			}
 			_ = bar.Set64(int64(p.Done.Load()))
-			bar.Describe(fmt.Sprintf("probes (%d open)", p.Open.Load()))
+			bar.Describe(progressLine(p))
 			select {
 			case <-ctx.Done():
 				return

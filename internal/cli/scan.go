@@ -55,6 +55,7 @@ func (o *probeConfig) scannerConfig() (scanner.Config, error) {
 		ProbeConcurrency: o.sweep.probeConcurrency,
 		HostConcurrency:  o.sweep.hostConcurrency,
 		Rate:             o.sweep.rate,
+		FixedTimeout:     o.sweep.fixedTimeout,
 		Shard:            o.sweep.shard,
 		Progress:         new(scanner.Progress),
 	}, nil

@@ -54,7 +54,7 @@ type sweepConfig struct {
 	concurrency, probeConcurrency, hostConcurrency int
 	rate                                           float64
 	shard                                          scanner.Shard
-	progress                                       bool
+	progress, fixedTimeout                         bool
 }
 
 func parseSweep(c *cli.Context, stderr io.Writer) (sweepConfig, error) {
@@ -64,6 +64,7 @@ func parseSweep(c *cli.Context, stderr io.Writer) (sweepConfig, error) {
 		hostConcurrency:  c.Int("host-concurrency"),
 		rate:             c.Float64("rate"),
 		progress:         !c.Bool("no-progress") && isTerminal(stderr),
+		fixedTimeout:     c.Bool("fixed-timeout"),
 	}
 	switch {
 	case o.concurrency < 1:

@@ -1,0 +1,83 @@
+package scanner_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/tlsweep/tlsweep/report"
+	"github.com/tlsweep/tlsweep/scanner"
+)
+
+// TestAdaptiveTimingFirewalledNetwork sweeps a firewalled /24 in a network
+// namespace of the test's own: 127.3.0.0-127 listen on one port and refuse
+// another, nftables drops every SYN to 127.3.0.128-255 (silent, as behind
+// a firewall), 127.3.0.7 answers 250 ms late (among hosts that answer in
+// microseconds) and the first SYN to 127.3.0.9 is lost. With --timeout 5s,
+// the silent addresses must cost about the learned round trip (its floor,
+// the retry, its wait), not the timeout, and nothing may be lost.
+func TestAdaptiveTimingFirewalledNetwork(t *testing.T) {
+	if !inOwnNetns(t) {
+		return
+	}
+	nftRules(t, `table inet t {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ip daddr 127.3.0.128/25 tcp flags & (syn|ack) == syn drop
+		ip daddr 127.3.0.9 tcp flags & (syn|ack) == syn quota until 100 bytes drop
+	}
+}`)
+	delayTo(t, "127.3.0.7", 250*time.Millisecond)
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	open := portOf(ln)
+	closed := closedPort(t)
+	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"127.3.0.0/24"}, Ports: []int{open, closed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 5 * time.Second
+	start := time.Now()
+	r, err := scanner.Sweep(context.Background(), scanner.Config{ConnectTimeout: timeout}, set)
+	el := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for _, ep := range r.Endpoints {
+		found[ep.IP] = ep.State == report.StateOpen
+	}
+	for i := range 128 {
+		if ip := fmt.Sprintf("127.3.0.%d", i); !found[ip] {
+			t.Errorf("%s:%d not found open", ip, open)
+		}
+	}
+	s := r.Summary
+	if !r.Complete || s.Open != 128 || s.Closed != 128 || s.Filtered != 256 {
+		t.Errorf("summary %+v complete=%v, want 128 open, 128 closed, 256 filtered", s, r.Complete)
+	}
+	tm := s.Timing
+	if tm == nil || !tm.Adaptive || tm.Retries < 256 || tm.RTTSamples < 256 || tm.RTTP50Ms <= 0 || tm.RTTP90Ms < tm.RTTP50Ms {
+		t.Errorf("timing %+v, want adaptive, a retry for each of the 256 silent probes, and round trips", tm)
+	}
+	// Silent probes wait the floor (100 ms), then their retry twice that:
+	// well under a second, where a fixed timeout would take all of 5 s.
+	if el > time.Second {
+		t.Errorf("sweep took %v, want under 1s (about three times the 100 ms floor), not --timeout %v", el, timeout)
+	}
+	t.Logf("swept in %v; timing %+v", el, *tm)
+}
