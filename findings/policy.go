@@ -47,6 +47,9 @@ var baseRules = []string{
 	"self-signed-certificate", "untrusted-certificate", "expired-certificate",
 	"not-yet-valid-certificate", "expiring-certificate", "hostname-mismatch",
 	"weak-key", "weak-signature", "missing-hsts",
+	"heartbleed", "ccs-injection", "robot", "insecure-renegotiation", "tls-compression",
+	"no-fallback-scsv", "weak-dh-group", "common-dh-prime", "freak", "logjam-export", "drown",
+	"client-certificate-required",
 }
 
 // profileRules are the base rules and every policy-* rule.

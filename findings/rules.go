@@ -50,9 +50,8 @@ type Hit struct {
 	Severity report.Severity
 }
 
-// Rules is the table of every finding tlsweep raises, in the order they are
-// evaluated. Which of them run is the policy's choice (see Policies).
-var Rules = []Rule{
+// coreRules judge transports, versions, suites, certificates and HSTS.
+var coreRules = []Rule{
 	{"plaintext-listener", report.SeverityHigh, "Port accepts traffic without TLS",
 		"an open port speaks a plaintext protocol (HTTP, FTP, a legacy protocol, ...), including FTP that offers STARTTLS without requiring it", checkPlaintext},
 	{"unidentified-listener", report.SeverityLow, "Open port did not identify itself",
@@ -88,6 +87,11 @@ var Rules = []Rule{
 	{"policy-certificate-lifetime", report.SeverityLow, "Certificate lifetime over the policy's maximum",
 		"the leaf certificate's validity period (not-before to not-after) is longer than the policy allows", checkPolicyLifetime},
 }
+
+// Rules is the table of every finding tlsweep raises, in the order they are
+// evaluated: the core rules, then the known-vulnerability ones. Which of
+// them run is the policy's choice (see Policies).
+var Rules = append(slices.Clip(coreRules), vulnRules...)
 
 // Evaluate judges one endpoint under c's policy: its findings, highest
 // severity first, and its grade (see Grade; "" without TLS). It reads ep

@@ -400,6 +400,7 @@ func TestRules(t *testing.T) {
 		},
 	}
 	maps.Copy(cases, policyRuleCases())
+	maps.Copy(cases, vulnRuleCases())
 
 	for _, rule := range Rules {
 		cs := cases[rule.ID]

@@ -30,6 +30,9 @@ type Config struct {
 	DiscoveryOnly bool
 	// FullCiphers (--ciphers) enumerates every accepted suite.
 	FullCiphers bool
+	// NoVulns (--no-vulns) leaves out the known-vulnerability checks;
+	// AllVulns (--all-vulns) adds those beyond the connection budget.
+	NoVulns, AllVulns bool
 	// NotHTTP names TLS ports known to carry another protocol, which get no
 	// HTTPS request (scanner.NotHTTP for the profile ports).
 	NotHTTP func(port uint16) bool
@@ -37,7 +40,8 @@ type Config struct {
 
 // Default returns the probes every open endpoint goes through, in order:
 // the TLS handshake (which also tells plaintext from TLS); unless
-// DiscoveryOnly, the accepted versions and weak suites; plaintext
+// DiscoveryOnly, the accepted versions and weak suites, then (unless
+// NoVulns) the known-vulnerability checks, which build on them; plaintext
 // identification; unless DiscoveryOnly, HTTP(S) and FTP AUTH TLS. The
 // command line and the tests both run this list.
 func Default(cfg Config) ([]Probe, error) {
@@ -49,11 +53,13 @@ func Default(cfg Config) ([]Probe, error) {
 	if cfg.DiscoveryOnly {
 		return []Probe{tlsProbe, plain}, nil
 	}
-	return []Probe{
-		tlsProbe,
-		NewVersions(VersionsConfig{Timeout: cfg.Timeout, Full: cfg.FullCiphers}),
+	list := []Probe{tlsProbe, NewVersions(VersionsConfig{Timeout: cfg.Timeout, Full: cfg.FullCiphers})}
+	if !cfg.NoVulns {
+		list = append(list, NewVulns(VulnsConfig{Timeout: cfg.Timeout, Extra: cfg.AllVulns}))
+	}
+	return append(list,
 		plain,
 		NewHTTP(HTTPConfig{Timeout: cfg.Timeout, UserAgent: cfg.UserAgent, NotHTTP: cfg.NotHTTP}),
 		NewFTP(FTPConfig{Timeout: cfg.Timeout}, tlsProbe),
-	}, nil
+	), nil
 }

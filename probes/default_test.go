@@ -11,13 +11,14 @@ import (
 // TLS probe the list starts with.
 func TestDefaultOrder(t *testing.T) {
 	for _, tc := range []struct {
-		discovery bool
-		want      []string
+		discovery, noVulns bool
+		want               []string
 	}{
-		{false, []string{"tls", "versions", "plaintext", "http", "ftp"}},
-		{true, []string{"tls", "plaintext"}},
+		{false, false, []string{"tls", "versions", "vulns", "plaintext", "http", "ftp"}},
+		{false, true, []string{"tls", "versions", "plaintext", "http", "ftp"}},
+		{true, false, []string{"tls", "plaintext"}},
 	} {
-		list, err := Default(Config{Timeout: time.Second, DiscoveryOnly: tc.discovery})
+		list, err := Default(Config{Timeout: time.Second, DiscoveryOnly: tc.discovery, NoVulns: tc.noVulns})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -28,7 +29,7 @@ func TestDefaultOrder(t *testing.T) {
 		if !slices.Equal(names, tc.want) {
 			t.Errorf("discovery-only %v: probes %v, want %v", tc.discovery, names, tc.want)
 		}
-		if !tc.discovery && list[4].(*FTP).tls != list[0].(*TLS) {
+		if !tc.discovery && list[len(list)-1].(*FTP).tls != list[0].(*TLS) {
 			t.Error("the FTP probe does not upgrade with the pipeline's TLS probe")
 		}
 	}

@@ -43,6 +43,11 @@ type HelloSpec struct {
 	Suites []uint16
 	// SNI is sent as server_name unless empty or an IP literal.
 	SNI string
+	// Deflate offers DEFLATE compression before null (a CRIME check).
+	Deflate bool
+	// Heartbeat adds the heartbeat extension, peer allowed to send
+	// (RFC 6520), unless SSL 3.0.
+	Heartbeat bool
 }
 
 // Extension and handshake code points used here.
@@ -52,6 +57,7 @@ const (
 	extECPointFormats      = 0x000b
 	extSignatureAlgorithms = 0x000d
 	extPadding             = 0x0015
+	extHeartbeat           = 0x000f
 	extExtendedMasterSec   = 0x0017
 	extSessionTicket       = 0x0023
 	extSupportedVersions   = 0x002b
@@ -112,7 +118,11 @@ func BuildClientHello(s HelloSpec) []byte {
 		body = binary.BigEndian.AppendUint16(body, id)
 	}
 	body = binary.BigEndian.AppendUint16(body, SCSVRenegotiation)
-	body = append(body, 1, 0) // compression methods: null
+	if s.Deflate {
+		body = append(body, 2, 1, 0) // compression methods: DEFLATE, null
+	} else {
+		body = append(body, 1, 0) // compression methods: null
+	}
 
 	if s.Version > tlsinfo.SSL30 {
 		exts := helloExtensions(s, tls13)
@@ -158,6 +168,9 @@ func helloExtensions(s HelloSpec, tls13 bool) []byte {
 	}
 	exts = appendExt(exts, extExtendedMasterSec, nil)
 	exts = appendExt(exts, extSessionTicket, nil)
+	if s.Heartbeat {
+		exts = appendExt(exts, extHeartbeat, []byte{1}) // peer_allowed_to_send
+	}
 	if tls13 {
 		exts = appendExt(exts, extSupportedVersions, []byte{2, 0x03, 0x04})
 		pub := x25519Public()

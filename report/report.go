@@ -177,6 +177,9 @@ type TLS struct {
 	HSTS *HSTS `json:"hsts,omitempty"`
 	// Grade is the letter grade after the SSL Labs rating guide.
 	Grade string `json:"grade,omitempty"`
+	// Vulns are the known-vulnerability checks' results (absent with
+	// --no-vulns or --discovery-only).
+	Vulns *Vulns `json:"vulns,omitempty"`
 }
 
 // Certificate describes one certificate of the chain the server sent, leaf first.

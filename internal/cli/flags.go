@@ -62,7 +62,9 @@ func probeFlags() []cli.Flag {
 		&cli.StringFlag{Name: flagFailOn, Value: "none", Usage: "exit 1 when a finding is at or above `SEVERITY`: none, info, low, medium, high, critical"},
 		&cli.BoolFlag{Name: "show-closed", Usage: "list closed and filtered ports too (always counted in the summary)"},
 		&cli.BoolFlag{Name: "ciphers", Usage: "enumerate every accepted cipher suite per version (more connections)"},
-		&cli.BoolFlag{Name: "discovery-only", Usage: "one handshake per TLS endpoint: skip the accepted-version, weak-cipher, HTTP and FTP checks"},
+		&cli.BoolFlag{Name: "discovery-only", Usage: "one handshake per TLS endpoint: skip the accepted-version, weak-cipher, vulnerability, HTTP and FTP checks"},
+		&cli.BoolFlag{Name: "no-vulns", Usage: "skip the known-vulnerability checks (Heartbleed, CCS injection, renegotiation, compression, fallback SCSV, DH group, client certificate)"},
+		&cli.BoolFlag{Name: "all-vulns", Usage: "also run the checks beyond the budget of 12 connections per TLS endpoint: ROBOT (up to 7 more)"},
 		&cli.StringFlag{Name: "policy", Value: "default", Usage: "hold endpoints to the policy `NAME`: default, mozilla-intermediate or mozilla-modern (tlsweep policies lists their rules)"},
 	)
 }

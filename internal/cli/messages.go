@@ -21,6 +21,7 @@ const (
 	errNoTargets          = "no targets: give addresses, CIDRs, ranges or names, or --list FILE"
 	errMaxHosts           = "--max-hosts must be at least 1"
 	errCiphersDiscovery   = "--ciphers and --discovery-only contradict each other: choose one"
+	errVulnsFlags         = "--all-vulns and --no-vulns contradict each other: choose one"
 	errEndpointTimeout    = "--endpoint-timeout %s is shorter than --timeout %s: every wait would be cut short"
 	errFailOn             = "--fail-on: %w"
 	errPolicy             = "unknown --policy %q: use one of %s"

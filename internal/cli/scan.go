@@ -40,6 +40,7 @@ func (o *probeConfig) scannerConfig() (scanner.Config, error) {
 	pipeline, err := probes.Default(probes.Config{
 		Timeout: o.timeout, Patience: o.endpointTimeout, Roots: o.roots, UserAgent: "tlsweep/" + Version,
 		DiscoveryOnly: o.discoveryOnly, FullCiphers: o.ciphers, NotHTTP: scanner.NotHTTP,
+		NoVulns: o.noVulns, AllVulns: o.allVulns,
 	})
 	if err != nil {
 		return scanner.Config{}, err

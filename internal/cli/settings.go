@@ -101,13 +101,16 @@ type probeConfig struct {
 	showClosed      bool
 	ciphers         bool // enumerate every accepted suite
 	discoveryOnly   bool
+	noVulns         bool // skip the known-vulnerability checks
+	allVulns        bool // and run those beyond the connection budget
 }
 
 // parseProbe parses the shared flags. fastTimeout, when the user gave no
 // --timeout, replaces its default (the demo talks to loopback only).
 func parseProbe(c *cli.Context, e *env, fastTimeout time.Duration) (*probeConfig, error) {
 	o := &probeConfig{sni: c.String("sni"), showClosed: c.Bool("show-closed"),
-		ciphers: c.Bool("ciphers"), discoveryOnly: c.Bool("discovery-only")}
+		ciphers: c.Bool("ciphers"), discoveryOnly: c.Bool("discovery-only"),
+		noVulns: c.Bool("no-vulns"), allVulns: c.Bool("all-vulns")}
 	var err error
 	if o.render, err = parseRender(c, e.stdout); err != nil {
 		return nil, err
@@ -125,6 +128,9 @@ func parseProbe(c *cli.Context, e *env, fastTimeout time.Duration) (*probeConfig
 	if o.ciphers {
 		// Full enumeration makes a connection per accepted suite.
 		o.endpointTimeout = 30 * o.timeout
+	}
+	if o.noVulns && o.allVulns {
+		return nil, usageErr(errors.New(errVulnsFlags))
 	}
 	if o.ciphers && o.discoveryOnly {
 		return nil, usageErr(errors.New(errCiphersDiscovery))

@@ -1,0 +1,106 @@
+package cli
+
+// The connection budget of the default scan: at most 12 connections per
+// TLS endpoint, one at a time, with the vulnerability checks and without.
+// A counting TCP relay stands in front of real servers on loopback.
+
+import (
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/tlsweep/tlsweep/scanner/lab"
+	"github.com/tlsweep/tlsweep/scanner/lab/daemon"
+)
+
+// countingRelay accepts on 127.0.0.1, counts connections and the most open
+// at once, and relays each to backend.
+type countingRelay struct {
+	port int
+
+	mu              sync.Mutex
+	total, open, mx int
+}
+
+func startCountingRelay(t *testing.T, backend string) *countingRelay {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &countingRelay{port: ln.Addr().(*net.TCPAddr).Port}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			r.mu.Lock()
+			r.total++
+			r.open++
+			r.mx = max(r.mx, r.open)
+			r.mu.Unlock()
+			wg.Go(func() {
+				defer func() { r.mu.Lock(); r.open--; r.mu.Unlock() }()
+				defer c.Close()
+				b, err := net.Dial("tcp", backend)
+				if err != nil {
+					return
+				}
+				defer b.Close()
+				done := make(chan struct{})
+				go func() { _, _ = io.Copy(b, c); b.(*net.TCPConn).CloseWrite(); close(done) }()
+				_, _ = io.Copy(c, b)
+				c.(*net.TCPConn).CloseWrite()
+				<-done
+			})
+		}
+	})
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	return r
+}
+
+func (r *countingRelay) take() (total, most int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	total, most = r.total, r.mx
+	r.total, r.mx = 0, 0
+	return total, most
+}
+
+// TestConnectionBudget scans real servers through the relay with and
+// without --no-vulns and checks the per-endpoint budget.
+func TestConnectionBudget(t *testing.T) {
+	c, err := lab.Issue(lab.CertOptions{CommonName: "localhost", DNSNames: []string{"localhost"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := daemon.WriteCert(t, t.TempDir(), "server", c)
+	servers := map[string]int{
+		"openssl s_server": daemon.OpenSSLServer(t, "127.0.0.1", certFile, keyFile),
+		"openssl s_server TLS 1.0-1.3": daemon.OpenSSLServer(t, "127.0.0.1", certFile, keyFile,
+			"-min_protocol", "TLSv1", "-cipher", "DEFAULT:@SECLEVEL=0"),
+		"nginx": daemon.NginxServer(t, `server { listen 127.0.0.1:PORT ssl; ssl_certificate `+certFile+
+			`; ssl_certificate_key `+keyFile+`; add_header Strict-Transport-Security "max-age=31536000"; return 200 "ok"; }`),
+	}
+	for name, port := range servers {
+		t.Run(name, func(t *testing.T) {
+			r := startCountingRelay(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+			for _, extra := range [][]string{{"--no-vulns"}, nil, {"--all-vulns"}} {
+				args := append([]string{"scan", "--timeout", "2s", "-f", "json", "-p", strconv.Itoa(r.port)}, extra...)
+				code, out, stderr := runCLI(t, append(args, "127.0.0.1")...)
+				if code != ExitOK && code != ExitFindings {
+					t.Fatalf("exit %d: %s\n%s", code, stderr, out)
+				}
+				total, most := r.take()
+				t.Logf("%s %v: %d connections, at most %d at once", name, extra, total, most)
+				if (len(extra) == 0 || extra[0] != "--all-vulns") && total > 12 || most > 4 {
+					t.Errorf("%v: %d connections (%d at once), over the budget of 12 (4)", extra, total, most)
+				}
+			}
+		})
+	}
+}
