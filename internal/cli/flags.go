@@ -18,6 +18,7 @@ const (
 	flagFormat  = "format"
 	flagOutput  = "output"
 	flagNoColor = "no-color"
+	flagWide    = "wide"
 	flagFailOn  = "fail-on"
 	flagTimeout = "timeout"
 )
@@ -29,6 +30,7 @@ func outputFlags(defaultFormat, formats string) []cli.Flag {
 		&cli.StringFlag{Name: flagFormat, Aliases: []string{"f"}, Value: defaultFormat, Usage: "output `FORMAT`: " + formats},
 		&cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Usage: "write to `FILE` (atomically; - is stdout) instead of stdout"},
 		&cli.BoolFlag{Name: flagNoColor, Usage: "no colour in the table (NO_COLOR in the environment does the same)"},
+		&cli.BoolFlag{Name: flagWide, Usage: "the table with every column (version, cipher, certificate), ruled; by default it fits the terminal (120 columns when not one)"},
 	}
 }
 

@@ -25,7 +25,7 @@ import (
 // The command line, parsed once into values; nothing after this file reads
 // a flag.
 
-// renderConfig is -f, -o and --no-color.
+// renderConfig is -f, -o, --no-color and --wide.
 type renderConfig struct {
 	format string
 	output string // a file; "" (or -o -) is stdout
@@ -43,6 +43,7 @@ func parseRender(c *cli.Context, stdout io.Writer) (renderConfig, error) {
 	_, noColorEnv := os.LookupEnv("NO_COLOR")
 	toTerminal := r.output == "" && isTerminal(stdout)
 	r.table.Color = !c.Bool(flagNoColor) && !noColorEnv && toTerminal
+	r.table.Wide = c.Bool(flagWide)
 	if toTerminal {
 		r.table.Width = terminalWidth(stdout)
 	}

@@ -2,11 +2,14 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 
 	"github.com/tlsweep/tlsweep/report"
 	"github.com/tlsweep/tlsweep/report/internal/reporttest"
@@ -37,6 +40,9 @@ func TestHostileStringsEveryRenderer(t *testing.T) {
 					t.Fatalf("%s/%s: %v", h.Name, name, err)
 				}
 				checkHuman(t, h.Name+"/"+name, buf.String(), name)
+				if name == "table" {
+					checkFits(t, h.Name, buf.String(), cmp.Or(o.Width, DefaultWidth))
+				}
 			}
 		}
 		subject := MailSubject(r)
@@ -54,6 +60,16 @@ func TestHostileStringsEveryRenderer(t *testing.T) {
 		}
 		if back.Endpoints[0].TLS.Chain[0].CommonName != h.Value || back.Endpoints[1].Banner != h.Value {
 			t.Errorf("%s: JSON did not keep the full value", h.Name)
+		}
+	}
+}
+
+// checkFits fails when a line of a fitted table is wider than width.
+func checkFits(t *testing.T, name, out string, width int) {
+	t.Helper()
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if n := twwidth.Width(line); n > width {
+			t.Errorf("%s: table line of %d columns, over %d: %.60q", name, n, width, line)
 		}
 	}
 }
@@ -103,7 +119,7 @@ func TestLongValueMarkedShortened(t *testing.T) {
 		if err := mustNew(t, name, Options{}).Render(&buf, r); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(buf.String(), strings.Repeat("A", 50)+report.Ellipsis) {
+		if !strings.Contains(buf.String(), strings.Repeat("A", 10)+report.Ellipsis) {
 			t.Errorf("%s: no shortened value marked with %s", name, report.Ellipsis)
 		}
 	}

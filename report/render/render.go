@@ -29,8 +29,10 @@ func (f Func) Render(w io.Writer, r *report.Report) error { return f(w, r) }
 type Options struct {
 	// Color paints the table's finding severities with ANSI escapes.
 	Color bool
-	// Width caps the table's width in columns; 0 means no limit.
+	// Width is the width in columns the table fits in (see TableOptions).
 	Width int
+	// Wide writes the table with every column (see TableOptions).
+	Wide bool
 }
 
 // Formats names the formats -f accepts, in the order help lists them.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -42,10 +43,10 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run `go test ./report -update` to create it)", err)
+		t.Fatalf("%v (run `go test ./report/render -update` to create it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run `go test ./report -update` if the change is intended\n%s",
+		t.Errorf("%s differs from the golden file; run `go test ./report/render -update` if the change is intended\n%s",
 			path, diffHint(want, got))
 	}
 }
@@ -74,9 +75,13 @@ func TestWriteTableGolden(t *testing.T) {
 		name string
 		opts TableOptions
 	}{
-		{"table.golden", TableOptions{}},
+		{"table_wide.golden", TableOptions{Wide: true}},
+		{"table_wide_color.golden", TableOptions{Wide: true, Color: true}},
+		{"table_wide_width120.golden", TableOptions{Wide: true, Width: 120}},
+		{"table_80.golden", TableOptions{Width: 80}},
+		{"table_120.golden", TableOptions{}}, // DefaultWidth
+		{"table_200.golden", TableOptions{Width: 200}},
 		{"table_color.golden", TableOptions{Color: true}},
-		{"table_width120.golden", TableOptions{Width: 120}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -95,13 +100,20 @@ func TestWriteTableGolden(t *testing.T) {
 					t.Fatalf("output holds control byte %#x", b)
 				}
 			}
-			if !bytes.Contains(out, []byte(`\x1b[31mEVI`)) {
+			if tc.opts.Wide && !bytes.Contains(out, []byte(`\x1b[31mEVI`)) {
 				t.Error("the hostile subject is not escaped")
 			}
-			if tc.opts.Width > 0 {
+			if !tc.opts.Wide && bytes.Contains(out, []byte("─")) {
+				t.Error("the fitted table draws rules")
+			}
+			width := tc.opts.Width
+			if !tc.opts.Wide && width == 0 {
+				width = DefaultWidth
+			}
+			if width > 0 {
 				for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
-					if n := twwidth.Width(line); n > tc.opts.Width && !strings.HasPrefix(line, "7 hosts") && !strings.HasPrefix(line, "scan ") {
-						t.Errorf("line is %d columns wide, over %d: %q", n, tc.opts.Width, line)
+					if n := twwidth.Width(stripColor(line)); n > width && (!tc.opts.Wide || !strings.HasPrefix(line, "7 hosts") && !strings.HasPrefix(line, "scan ")) {
+						t.Errorf("line is %d columns wide, over %d: %q", n, width, line)
 					}
 				}
 			}
@@ -113,19 +125,29 @@ func TestWriteTableGolden(t *testing.T) {
 func TestWriteTableSummary(t *testing.T) {
 	r := reporttest.Report()
 	r.Complete = false
-	var buf bytes.Buffer
-	if err := WriteTable(&buf, r, TableOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	want := "7 hosts, 9 probes: 7 open (4 tls, 2 plaintext, 1 unknown), 1 closed, 1 filtered — findings: 0 critical, 4 high, 6 medium, 1 low, 0 info\n" +
-		"scan interrupted: the report holds only the endpoints scanned before the stop\n"
-	if got := buf.String(); !strings.HasSuffix(got, want) {
-		t.Errorf("table ends\n%s\nwant it to end\n%s", got[strings.LastIndex(strings.TrimSuffix(got, "\n"), "\n")+1:], want)
+	for _, tc := range []struct {
+		opts TableOptions
+		sep  string
+	}{
+		{TableOptions{Wide: true}, " — "},
+		{TableOptions{Width: 200}, " — "},
+		{TableOptions{}, "\n"}, // a fitted table breaks a summary wider than DefaultWidth
+	} {
+		var buf bytes.Buffer
+		if err := WriteTable(&buf, r, tc.opts); err != nil {
+			t.Fatal(err)
+		}
+		want := "7 hosts, 9 probes: 7 open (4 tls, 2 plaintext, 1 unknown), 1 closed, 1 filtered" + tc.sep +
+			"findings: 0 critical, 4 high, 6 medium, 1 low, 0 info\n" +
+			"scan interrupted: the report holds only the endpoints scanned before the stop\n"
+		if got := buf.String(); !strings.HasSuffix(got, want) {
+			t.Errorf("%+v: table ends\n%s\nwant it to end\n%s", tc.opts, got[max(0, len(got)-300):], want)
+		}
 	}
 
 	r.Endpoints = nil
 	r.Complete = true
-	buf.Reset()
+	var buf bytes.Buffer
 	if err := WriteTable(&buf, r, TableOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -378,3 +400,8 @@ func TestJSONLWriterConcurrent(t *testing.T) {
 		}
 	}
 }
+
+var colorRE = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// stripColor removes the table's ANSI colour codes.
+func stripColor(s string) string { return colorRE.ReplaceAllString(s, "") }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net"
@@ -23,9 +24,13 @@ type TableOptions struct {
 	// Color paints finding severities with ANSI escapes. Without it the
 	// output holds no escape bytes at all.
 	Color bool
-	// Width caps the table width in columns, wrapping cells to fit; 0 means
-	// no limit.
+	// Width is the width in columns the table fits in: the fitted table
+	// cuts cells to fit (DefaultWidth when 0), the wide table wraps them
+	// (no limit when 0).
 	Width int
+	// Wide writes every column (version, cipher, certificate) in a ruled
+	// table instead of one fitted line per endpoint.
+	Wide bool
 }
 
 var tableHeader = []string{"HOST", "PORT", "SERVICE", "TRANSPORT", "VERSION", "CIPHER", "CERTIFICATE", "EXPIRES", "GRADE", "FINDINGS"}
@@ -34,54 +39,73 @@ var tableHeader = []string{"HOST", "PORT", "SERVICE", "TRANSPORT", "VERSION", "C
 // column shows.
 const cellNoteMax = 40
 
-// WriteTable writes r for people: one row per endpoint of r.Endpoints, then
-// a summary line, and a warning when the sweep was interrupted. Every string
-// that came from the network is escaped so it cannot drive the terminal.
+// WriteTable writes r for people: one row per endpoint of r.Endpoints
+// (fitted to o.Width, or every column with o.Wide), then a summary line,
+// and a warning when the sweep was interrupted. Every string that came
+// from the network is escaped so it cannot drive the terminal.
 func WriteTable(w io.Writer, r *report.Report, o TableOptions) error {
 	if r == nil {
 		return fmt.Errorf("write table: nil report")
 	}
-	if len(r.Endpoints) == 0 {
+	switch {
+	case len(r.Endpoints) == 0:
 		if _, err := io.WriteString(w, "no endpoints to show\n"); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
-	} else {
-		rows := make([][]string, len(r.Endpoints))
-		for i := range r.Endpoints {
-			rows[i] = tableRow(r, &r.Endpoints[i])
+	case !o.Wide:
+		if err := writeFitTable(w, r, o); err != nil {
+			return err
 		}
-		if o.Width > 0 {
-			fitColumns(rows, o.Width)
-		}
-		opts := []tablewriter.Option{
-			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-				Settings: tw.Settings{Separators: tw.Separators{BetweenRows: tw.On}},
-			})),
-			tablewriter.WithHeaderAlignment(tw.AlignLeft),
-			tablewriter.WithRowAlignment(tw.AlignLeft),
-			tablewriter.WithHeaderAutoFormat(tw.Off),
-			// Cells arrive wrapped to the width by fitColumns.
-			tablewriter.WithRowAutoWrap(tw.WrapNone),
-		}
-		t := tablewriter.NewTable(w, opts...)
-		t.Header(tableHeader)
-		for _, row := range rows {
-			row[findingsCol] = paintFindings(row[findingsCol], o.Color)
-			if err := t.Append(row); err != nil {
-				return fmt.Errorf("write table: %w", err)
-			}
-		}
-		if err := t.Render(); err != nil {
-			return fmt.Errorf("write table: %w", err)
+	default:
+		if err := writeWideTable(w, r, o); err != nil {
+			return err
 		}
 	}
-	if _, err := io.WriteString(w, summaryLine(&r.Summary)+"\n"); err != nil {
+	summary := summaryLine(&r.Summary)
+	if !o.Wide && twwidth.Width(summary) > cmp.Or(o.Width, DefaultWidth) {
+		summary = strings.Replace(summary, " — ", "\n", 1)
+	}
+	if _, err := io.WriteString(w, summary+"\n"); err != nil {
 		return fmt.Errorf("write table: %w", err)
 	}
 	if !r.Complete {
 		if _, err := io.WriteString(w, "scan interrupted: the report holds only the endpoints scanned before the stop\n"); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
+	}
+	return nil
+}
+
+// writeWideTable writes every column in a ruled table, wrapping cells to
+// o.Width when it is set.
+func writeWideTable(w io.Writer, r *report.Report, o TableOptions) error {
+	rows := make([][]string, len(r.Endpoints))
+	for i := range r.Endpoints {
+		rows[i] = tableRow(r, &r.Endpoints[i])
+	}
+	if o.Width > 0 {
+		fitColumns(rows, o.Width)
+	}
+	opts := []tablewriter.Option{
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Settings: tw.Settings{Separators: tw.Separators{BetweenRows: tw.On}},
+		})),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		// Cells arrive wrapped to the width by fitColumns.
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	}
+	t := tablewriter.NewTable(w, opts...)
+	t.Header(tableHeader)
+	for _, row := range rows {
+		row[findingsCol] = paintFindings(row[findingsCol], o.Color)
+		if err := t.Append(row); err != nil {
+			return fmt.Errorf("write table: %w", err)
+		}
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("write table: %w", err)
 	}
 	return nil
 }
