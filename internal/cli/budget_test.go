@@ -5,12 +5,14 @@ package cli
 // A counting TCP relay stands in front of real servers on loopback.
 
 import (
+	"encoding/json"
 	"io"
 	"net"
 	"strconv"
 	"sync"
 	"testing"
 
+	"github.com/tlsweep/tlsweep/report"
 	"github.com/tlsweep/tlsweep/scanner/lab"
 	"github.com/tlsweep/tlsweep/scanner/lab/daemon"
 )
@@ -97,10 +99,36 @@ func TestConnectionBudget(t *testing.T) {
 				}
 				total, most := r.take()
 				t.Logf("%s %v: %d connections, at most %d at once", name, extra, total, most)
-				if (len(extra) == 0 || extra[0] != "--all-vulns") && total > 12 || most > 4 {
+				flag := ""
+				if len(extra) > 0 {
+					flag = extra[0]
+				}
+				if flag != "--all-vulns" && total > 12 || most > 4 {
 					t.Errorf("%v: %d connections (%d at once), over the budget of 12 (4)", extra, total, most)
 				}
+				checkVulnsField(t, flag, out)
 			}
 		})
+	}
+}
+
+// checkVulnsField checks that the flags reach the pipeline: no tls.vulns
+// with --no-vulns, the checks without ROBOT by default, ROBOT with
+// --all-vulns.
+func checkVulnsField(t *testing.T, flag, out string) {
+	t.Helper()
+	var r report.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Endpoints) != 1 || r.Endpoints[0].TLS == nil {
+		t.Fatalf("%s: not one TLS endpoint (%v):\n%s", flag, err, out)
+	}
+	v := r.Endpoints[0].TLS.Vulns
+	switch {
+	case flag == "--no-vulns" && v != nil:
+		t.Errorf("--no-vulns: tls.vulns %+v", *v)
+	case flag == "--no-vulns":
+	case v == nil || v.CCSInjection != report.VulnNotFound:
+		t.Errorf("%s: the checks did not run: %+v", flag, v)
+	case (flag == "--all-vulns") != (v.ROBOT != ""):
+		t.Errorf("%s: robot %q", flag, v.ROBOT)
 	}
 }
