@@ -47,7 +47,7 @@ var baseRules = []string{
 	"self-signed-certificate", "untrusted-certificate", "expired-certificate",
 	"not-yet-valid-certificate", "expiring-certificate", "hostname-mismatch",
 	"weak-key", "weak-signature", "missing-hsts",
-	"heartbleed", "ccs-injection", "robot", "insecure-renegotiation", "tls-compression",
+	"heartbleed", "ccs-injection", "robot", "insecure-renegotiation", "client-renegotiation", "tls-compression",
 	"no-fallback-scsv", "weak-dh-group", "common-dh-prime", "freak", "logjam-export", "drown",
 	"client-certificate-required",
 }

@@ -21,6 +21,8 @@ var vulnRules = []Rule{
 		"the server answers RSA key exchanges differently depending on the PKCS#1 v1.5 padding of the premaster secret; high for a strong oracle, medium for a weak one", checkROBOT},
 	{"insecure-renegotiation", report.SeverityHigh, "Secure renegotiation not supported (RFC 5746, CVE-2009-3555)",
 		"a TLS 1.2-or-older server answers without the renegotiation_info extension", checkSecureReneg},
+	{"client-renegotiation", report.SeverityMedium, "Client-initiated renegotiation accepted (CVE-2011-1473)",
+		"with --all-vulns: the server renegotiates when the client asks inside an established session, so one connection can make it do handshake after handshake", checkClientReneg},
 	{"tls-compression", report.SeverityHigh, "TLS compression enabled: CRIME (CVE-2012-4929)",
 		"the server chooses DEFLATE when a client offers it", checkCompression},
 	{"no-fallback-scsv", report.SeverityMedium, "TLS_FALLBACK_SCSV not honoured (RFC 7507)",
@@ -157,6 +159,13 @@ func checkDROWN(ep *report.Endpoint, _ RuleConfig) []Hit {
 func checkClientCertRequired(ep *report.Endpoint, _ RuleConfig) []Hit {
 	if v := vulns(ep); v != nil && v.ClientCertificate == "required" {
 		return one("the server refuses a client that sends no certificate; tlsweep judged what it could see before that point")
+	}
+	return nil
+}
+
+func checkClientReneg(ep *report.Endpoint, _ RuleConfig) []Hit {
+	if v := vulns(ep); v != nil && v.ClientRenegotiation == report.VulnFound {
+		return one("a ClientHello sent inside an established TLS 1.2 session got a ServerHello; refuse client-initiated renegotiation")
 	}
 	return nil
 }

@@ -46,6 +46,10 @@ func vulnRuleCases() map[string][]ruleCase {
 			{name: "extension", edit: withVulns(report.Vulns{SecureRenegotiation: &yes})},
 			{name: "not checked (TLS 1.3 only)", edit: withVulns(report.Vulns{})},
 		},
+		"client-renegotiation": {
+			{name: "accepted", raised: true, edit: withVulns(report.Vulns{ClientRenegotiation: report.VulnFound})},
+			{name: "refused", edit: withVulns(report.Vulns{ClientRenegotiation: report.VulnNotFound})},
+		},
 		"tls-compression": {
 			{name: "deflate", raised: true, edit: withVulns(report.Vulns{Compression: "deflate"}),
 				detail: "the server chose deflate compression; disable TLS compression"},

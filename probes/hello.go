@@ -48,6 +48,11 @@ type HelloSpec struct {
 	// Heartbeat adds the heartbeat extension, peer allowed to send
 	// (RFC 6520), unless SSL 3.0.
 	Heartbeat bool
+	// Renegotiating, for a hello sent inside an established TLS 1.2
+	// session, replaces the renegotiation SCSV with the renegotiation_info
+	// extension carrying ClientVerifyData (RFC 5746 3.5).
+	Renegotiating    bool
+	ClientVerifyData []byte
 }
 
 // Extension and handshake code points used here.
@@ -113,11 +118,17 @@ func BuildClientHello(s HelloSpec) []byte {
 	body = append(body, randomBytes(32)...)
 	body = append(body, 32)
 	body = append(body, randomBytes(32)...)
-	body = binary.BigEndian.AppendUint16(body, uint16(2*(len(suites)+1)))
+	if s.Renegotiating {
+		body = binary.BigEndian.AppendUint16(body, uint16(2*len(suites)))
+	} else {
+		body = binary.BigEndian.AppendUint16(body, uint16(2*(len(suites)+1)))
+	}
 	for _, id := range suites {
 		body = binary.BigEndian.AppendUint16(body, id)
 	}
-	body = binary.BigEndian.AppendUint16(body, SCSVRenegotiation)
+	if !s.Renegotiating {
+		body = binary.BigEndian.AppendUint16(body, SCSVRenegotiation)
+	}
 	if s.Deflate {
 		body = append(body, 2, 1, 0) // compression methods: DEFLATE, null
 	} else {
@@ -168,6 +179,9 @@ func helloExtensions(s HelloSpec, tls13 bool) []byte {
 	}
 	exts = appendExt(exts, extExtendedMasterSec, nil)
 	exts = appendExt(exts, extSessionTicket, nil)
+	if s.Renegotiating {
+		exts = appendExt(exts, extRenegotiationInfo, append([]byte{byte(len(s.ClientVerifyData))}, s.ClientVerifyData...))
+	}
 	if s.Heartbeat {
 		exts = appendExt(exts, extHeartbeat, []byte{1}) // peer_allowed_to_send
 	}

@@ -24,7 +24,8 @@ type VulnsConfig struct {
 	Wait time.Duration
 	// Extra runs the checks that do not fit the default scan's budget of
 	// 12 connections per TLS endpoint: ROBOT (one connection where RSA key
-	// exchange is refused, five or seven where it is accepted).
+	// exchange is refused, five or seven where it is accepted) and
+	// client-initiated renegotiation (one full TLS 1.2 handshake).
 	Extra bool
 }
 
@@ -44,7 +45,8 @@ type VulnsConfig struct {
 // hello when an older version is also accepted. So the checks cost 1 to 3
 // connections, made one at a time. With Extra, ROBOT adds one hello
 // offering only RSA key exchange, and four more handshakes when it is
-// accepted (two more to confirm an oracle).
+// accepted (two more to confirm an oracle), and the renegotiation check one
+// full TLS 1.2 handshake.
 type Vulns struct {
 	cfg VulnsConfig
 
@@ -150,7 +152,7 @@ func (vs *vulnScan) run() error {
 		vs.fallback,
 	}
 	if vs.cfg.Extra {
-		steps = append(steps, func() { vs.robot(legacy) })
+		steps = append(steps, func() { vs.robot(legacy) }, vs.renegotiation)
 	}
 	for _, step := range steps {
 		if vs.err != nil {

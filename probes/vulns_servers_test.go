@@ -42,7 +42,7 @@ func scanReal(t *testing.T, tg Target) *report.Endpoint {
 func wantVulnFindings(t *testing.T, ep *report.Endpoint, want ...string) {
 	t.Helper()
 	got := findingSet(ep)
-	for _, id := range append(vulnIDs, "client-certificate-required", "freak", "logjam-export", "drown") {
+	for _, id := range append(vulnIDs, "client-renegotiation", "client-certificate-required", "freak", "logjam-export", "drown") {
 		if got[id] != contains(want, id) {
 			t.Errorf("%s raised %v, want %v (versions %v, results %+v)", id, got[id], !got[id], ep.TLS.Versions, *ep.TLS.Vulns)
 		}
@@ -69,10 +69,12 @@ func TestVulnsOpenSSL(t *testing.T) {
 		check func(t *testing.T, v *report.Vulns)
 	}{
 		{name: "defaults", check: func(t *testing.T, v *report.Vulns) {
-			if v.ROBOT != report.VulnNotFound || v.CCSInjection != report.VulnNotFound || v.FallbackSCSV != report.VulnNotFound {
+			if v.ROBOT != report.VulnNotFound || v.CCSInjection != report.VulnNotFound || v.FallbackSCSV != report.VulnNotFound ||
+				v.ClientRenegotiation != report.VulnNotFound {
 				t.Errorf("checks did not run to a verdict: %+v", *v)
 			}
 		}},
+		{name: "client renegotiation allowed", flags: []string{"-client_renegotiation"}, want: []string{"client-renegotiation"}},
 		{name: "TLS 1.0 only", flags: []string{"-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"}},
 		{name: "TLS 1.0 to 1.3", flags: []string{"-min_protocol", "TLSv1", "-cipher", "DEFAULT:@SECLEVEL=0"},
 			check: func(t *testing.T, v *report.Vulns) {
@@ -117,7 +119,9 @@ func TestVulnsNginx(t *testing.T) {
 }
 
 // TestVulnsGnuTLS runs the checks against gnutls-serv with heartbeats on:
-// a patched server that echoes the heartbeat extension.
+// a patched server that echoes the heartbeat extension. GnuTLS accepts
+// client-initiated (secure) renegotiation unless told not to, as testssl.sh
+// also reports: that one finding is expected.
 func TestVulnsGnuTLS(t *testing.T) {
 	daemon.Require(t, gnutlsServ)
 	certFile, keyFile := realCert(t)
@@ -126,7 +130,7 @@ func TestVulnsGnuTLS(t *testing.T) {
 			"-p", strconv.Itoa(port), "--priority", "NORMAL:+VERS-TLS1.1:+VERS-TLS1.0"}
 	})
 	ep := scanReal(t, targetOf(t, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}))
-	wantVulnFindings(t, ep)
+	wantVulnFindings(t, ep, "client-renegotiation")
 	if v := ep.TLS.Vulns; v.Heartbleed != report.VulnNotFound {
 		t.Errorf("heartbleed %q: the heartbeat check did not run", v.Heartbleed)
 	}

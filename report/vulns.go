@@ -34,6 +34,9 @@ type Vulns struct {
 	// Compression is the compression method the server chose when offered
 	// DEFLATE: "none" or "deflate" (CRIME).
 	Compression string `json:"compression,omitempty"`
+	// ClientRenegotiation: a renegotiation the client started inside an
+	// established TLS 1.2 session was accepted (--all-vulns).
+	ClientRenegotiation VulnStatus `json:"client_renegotiation,omitempty"`
 	// FallbackSCSV: vulnerable when a hello below the newest version,
 	// carrying TLS_FALLBACK_SCSV, was accepted (RFC 7507).
 	FallbackSCSV VulnStatus `json:"fallback_scsv,omitempty"`

@@ -66,7 +66,7 @@ func probeFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "ciphers", Usage: "enumerate every accepted cipher suite per version (more connections)"},
 		&cli.BoolFlag{Name: "discovery-only", Usage: "one handshake per TLS endpoint: skip the accepted-version, weak-cipher, vulnerability, HTTP and FTP checks"},
 		&cli.BoolFlag{Name: "no-vulns", Usage: "skip the known-vulnerability checks (Heartbleed, CCS injection, renegotiation, compression, fallback SCSV, DH group, client certificate)"},
-		&cli.BoolFlag{Name: "all-vulns", Usage: "also run the checks beyond the budget of 12 connections per TLS endpoint: ROBOT (up to 7 more)"},
+		&cli.BoolFlag{Name: "all-vulns", Usage: "also run the checks beyond the budget of 12 connections per TLS endpoint: ROBOT (up to 7 more) and client-initiated renegotiation (1 more)"},
 		&cli.StringFlag{Name: "policy", Value: "default", Usage: "hold endpoints to the policy `NAME`: default, mozilla-intermediate or mozilla-modern (tlsweep policies lists their rules)"},
 	)
 }
