@@ -92,7 +92,7 @@ func TestConnectionBudget(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := startCountingRelay(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 			for _, extra := range [][]string{{"--no-vulns"}, nil, {"--all-vulns"}} {
-				args := append([]string{"scan", "--timeout", "2s", "-f", "json", "-p", strconv.Itoa(r.port)}, extra...)
+				args := append([]string{"scan", "--timeout", "5s", "-f", "json", "-p", strconv.Itoa(r.port)}, extra...)
 				code, out, stderr := runCLI(t, append(args, "127.0.0.1")...)
 				if code != ExitOK && code != ExitFindings {
 					t.Fatalf("exit %d: %s\n%s", code, stderr, out)
@@ -118,8 +118,11 @@ func TestConnectionBudget(t *testing.T) {
 func checkVulnsField(t *testing.T, flag, out string) {
 	t.Helper()
 	var r report.Report
-	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Endpoints) != 1 || r.Endpoints[0].TLS == nil {
-		t.Fatalf("%s: not one TLS endpoint (%v):\n%s", flag, err, out)
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%s: %v", flag, err)
+	}
+	if len(r.Endpoints) != 1 || r.Endpoints[0].TLS == nil {
+		t.Fatalf("%s: not one TLS endpoint: %+v", flag, r.Endpoints)
 	}
 	v := r.Endpoints[0].TLS.Vulns
 	switch {
