@@ -136,7 +136,7 @@ func keyInfo(pub any) (string, int) {
 // finding rather than two findings for one fault.
 func verifyChain(chain []*x509.Certificate, roots *x509.CertPool, now time.Time, memo *sigMemo) error {
 	if len(chain) == 0 {
-		return errors.New("the server sent no certificate")
+		return errNoCertificate
 	}
 	leaf := chain[0]
 	inter := x509.NewCertPool()

@@ -21,8 +21,11 @@ type Config struct {
 	// Patience is --endpoint-timeout: how long a TLS handshake may take once
 	// the peer has answered (default 4x Timeout).
 	Patience time.Duration
-	// Roots verify certificate chains; nil means the system roots.
+	// Roots verify certificate chains; nil means the system roots plus
+	// ExtraRoots, loaded when the first chain is verified.
 	Roots *x509.CertPool
+	// ExtraRoots (--ca-file) are trusted besides the system roots.
+	ExtraRoots []*x509.Certificate
 	// UserAgent is sent with HTTP requests; default "tlsweep".
 	UserAgent string
 	// DiscoveryOnly (--discovery-only) keeps one handshake per TLS
@@ -45,7 +48,7 @@ type Config struct {
 // identification; unless DiscoveryOnly, HTTP(S) and FTP AUTH TLS. The
 // command line and the tests both run this list.
 func Default(cfg Config) ([]Probe, error) {
-	tlsProbe, err := NewTLS(TLSConfig{Timeout: cfg.Timeout, Patience: cfg.Patience, Roots: cfg.Roots})
+	tlsProbe, err := NewTLS(TLSConfig{Timeout: cfg.Timeout, Patience: cfg.Patience, Roots: cfg.Roots, ExtraRoots: cfg.ExtraRoots})
 	if err != nil {
 		return nil, err
 	}

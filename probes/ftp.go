@@ -90,7 +90,7 @@ func (p *FTP) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint
 	// it sent early (already buffered) go to the handshake first.
 	hc := newRecordConn(&replayConn{Conn: rc, r: io.MultiReader(bytes.NewReader(s.buffered()), rc)}, hard, 512)
 	_ = hc.SetDeadline(time.Now().Add(p.cfg.Timeout))
-	info, herr := p.tls.Handshake(hc, t)
+	info, herr := p.tls.handshake(hc, t)
 	if herr != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("scan interrupted: %w", ctx.Err())

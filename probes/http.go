@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	tlsxtls "github.com/projectdiscovery/tlsx/pkg/tlsx/tls"
-
 	"github.com/tlsweep/tlsweep/report"
 )
 
@@ -138,7 +136,7 @@ func (p *HTTP) exchange(ctx context.Context, d Dialer, t Target, secure bool, cu
 			InsecureSkipVerify: true, //nolint:gosec // verification is the TLS probe's job
 			MinVersion:         tls.VersionTLS10,
 			MaxVersion:         tls.VersionTLS13,
-			CipherSuites:       tlsxtls.AllCiphers,
+			CipherSuites:       modernSuites,
 			CurvePreferences:   curves,
 		})
 		if err := tc.HandshakeContext(ctx); err != nil {

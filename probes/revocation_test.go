@@ -90,8 +90,10 @@ func issueWithURLs(t *testing.T, cn string, isCA bool, base string, parent *lab.
 
 // TestTLSNeverFetchesCertificateURLs: a chain whose certificates point at
 // CRL, OCSP and issuer URLs on a listener of the test is scanned, and
-// nothing connects to that listener. tlsx checks revocation on every
-// certificate with cfssl, which would fetch all three.
+// nothing connects to that listener, through crypto/tls or through the
+// tlsx (zcrypto) handshake. tlsx's own connect path checks revocation on
+// every certificate with cfssl, which would fetch all three; tlsweep
+// neither takes that path nor overwrites cfssl's global HTTP client.
 func TestTLSNeverFetchesCertificateURLs(t *testing.T) {
 	urls, base := startURLServer(t)
 
@@ -114,12 +116,10 @@ func TestTLSNeverFetchesCertificateURLs(t *testing.T) {
 	roots := x509.NewCertPool()
 	roots.AddCert(ca.X509)
 
+	globalBefore := revoke.HTTPClient
 	p, err := NewTLS(TLSConfig{Timeout: 3 * time.Second, Roots: roots})
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, ok := revoke.HTTPClient.Transport.(refuseTransport); !ok {
-		t.Errorf("cfssl's revoke.HTTPClient uses %T, want refuseTransport", revoke.HTTPClient.Transport)
 	}
 	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 		tgt := startTLS(t, &tls.Config{MinVersion: v, MaxVersion: v,
@@ -134,6 +134,16 @@ func TestTLSNeverFetchesCertificateURLs(t *testing.T) {
 		if len(ep.TLS.Chain) != 2 || ep.TLS.Chain[0].SHA256 != sha256Hex(leaf.X509.Raw) || !ep.TLS.Trusted {
 			t.Errorf("version %x: chain %+v trusted %v (%s)", v, ep.TLS.Chain, ep.TLS.Trusted, ep.TLS.TrustError)
 		}
+		if v == tls.VersionTLS12 {
+			// The tlsx handshake, as for a server crypto/tls cannot speak to.
+			info, err := p.tryLegacy(context.Background(), &net.Dialer{}, tgt, &HandshakeError{Reason: HandshakeAlert})
+			if err != nil || len(info.Chain) != 2 || !info.Trusted {
+				t.Errorf("legacy handshake: %v, %+v", err, info)
+			}
+		}
+	}
+	if revoke.HTTPClient != globalBefore {
+		t.Error("cfssl's global revoke.HTTPClient was replaced")
 	}
 	// Let any stray fetch land before counting.
 	time.Sleep(200 * time.Millisecond)

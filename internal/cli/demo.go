@@ -33,7 +33,7 @@ func (e *env) demoCommand() *cli.Command {
 			}
 			defer est.Close()
 			// The demo's internal CA is trusted, as an enterprise passes its own with --ca-file.
-			o.roots.AddCert(est.CA.X509)
+			o.caCerts = append(o.caCerts, est.CA.X509)
 			s := &scanConfig{probeConfig: o, targets: []string{est.Code42, est.Sesam}}
 			set, err := scanner.Expand(c.Context, scanner.TargetConfig{Targets: s.targets, Ports: s.ports})
 			if err != nil {

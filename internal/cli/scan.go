@@ -38,7 +38,7 @@ func (e *env) scanCommand() *cli.Command {
 // scannerConfig is the sweep's configuration from the command line.
 func (o *probeConfig) scannerConfig() (scanner.Config, error) {
 	pipeline, err := probes.Default(probes.Config{
-		Timeout: o.timeout, Patience: o.endpointTimeout, Roots: o.roots, UserAgent: "tlsweep/" + Version,
+		Timeout: o.timeout, Patience: o.endpointTimeout, ExtraRoots: o.caCerts, UserAgent: "tlsweep/" + Version,
 		DiscoveryOnly: o.discoveryOnly, FullCiphers: o.ciphers, NotHTTP: scanner.NotHTTP,
 		NoVulns: o.noVulns, AllVulns: o.allVulns,
 	})

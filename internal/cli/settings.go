@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -95,7 +96,7 @@ type probeConfig struct {
 	ports           []int
 	timeout         time.Duration
 	endpointTimeout time.Duration
-	roots           *x509.CertPool
+	caCerts         []*x509.Certificate // --ca-file, trusted besides the system roots
 	sni             string
 	rules           findings.RuleConfig
 	failOn          report.Severity
@@ -162,7 +163,7 @@ func parseProbe(c *cli.Context, e *env, fastTimeout time.Duration) (*probeConfig
 	default:
 		o.rules.ExpiryWarn = time.Duration(days) * 24 * time.Hour
 	}
-	if o.roots, err = loadRoots(c.Context, "--ca-file", c.String("ca-file")); err != nil {
+	if o.caCerts, err = loadCAs(c.Context, "--ca-file", c.String("ca-file")); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -285,6 +286,36 @@ func parseDuration(flag, s string) (time.Duration, error) {
 		return 0, fmt.Errorf(errDurationTooLong, flag, maxTimeout)
 	}
 	return d, nil
+}
+
+// loadCAs reads the CAs in caFile, if named. The scan adds them to the
+// system roots only when a chain needs verifying, so a scan that finds no
+// TLS never loads the system roots (about 3 MB).
+func loadCAs(ctx context.Context, flag, caFile string) ([]*x509.Certificate, error) {
+	if caFile == "" {
+		return nil, nil
+	}
+	data, err := readInput(ctx, caFile, maxCAFile)
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("read %s: %w", flag, err))
+	}
+	var certs []*x509.Certificate
+	for {
+		var block *pem.Block
+		if block, data = pem.Decode(data); block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" || len(block.Headers) != 0 {
+			continue
+		}
+		if c, err := x509.ParseCertificate(block.Bytes); err == nil {
+			certs = append(certs, c)
+		}
+	}
+	if len(certs) == 0 {
+		return nil, usageErr(fmt.Errorf(errNoPEM, flag, caFile))
+	}
+	return certs, nil
 }
 
 // loadRoots returns the system roots plus the CAs in caFile, if named.
