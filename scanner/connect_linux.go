@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -49,12 +51,43 @@ func fileConn(fd int) (net.Conn, error) {
 	return net.FileConn(f)
 }
 
-// openFileLimit is the process's open-file limit (0 when unknown). Go has
-// already raised the soft limit to the hard one at start-up.
-func openFileLimit() uint64 {
+// raiseOpenFileLimit lifts the open-file limit towards need and returns
+// the limit in force (0 when unknown). Go has already raised the soft
+// limit to the hard one at start-up; a process allowed to (root, or
+// CAP_SYS_RESOURCE) also gets its hard limit raised, up to the kernel's
+// fs.nr_open.
+func raiseOpenFileLimit(need uint64) uint64 {
 	var lim unix.Rlimit
 	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) != nil {
 		return 0
 	}
+	if lim.Cur >= need {
+		return lim.Cur
+	}
+	if lim.Max < need {
+		if nr := nrOpen(); nr > lim.Max {
+			up := unix.Rlimit{Cur: min(need, nr), Max: min(need, nr)}
+			if unix.Setrlimit(unix.RLIMIT_NOFILE, &up) == nil {
+				return up.Cur
+			}
+		}
+	}
+	up := unix.Rlimit{Cur: min(need, lim.Max), Max: lim.Max}
+	if up.Cur > lim.Cur && unix.Setrlimit(unix.RLIMIT_NOFILE, &up) == nil {
+		return up.Cur
+	}
 	return lim.Cur
+}
+
+// nrOpen is the kernel's cap on a process's open-file limit (0: unknown).
+func nrOpen() uint64 {
+	b, err := os.ReadFile("/proc/sys/fs/nr_open")
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
 }

@@ -91,6 +91,8 @@ type engine struct {
 	deadlines deadlineHeap
 	rtt       *rttEstimator
 	progress  *Progress
+	ctx       context.Context // the sweep's, for the retries' pacing
+	pace      *pacer
 	inflight  int     // sockets, a retried probe's two included
 	waiting   []Probe // their host was at --host-concurrency
 	events    []unix.EpollEvent
@@ -113,6 +115,7 @@ func (e *engine) now() time.Duration { return time.Since(e.start) }
 func (e *engine) close() { unix.Close(e.epfd) }
 
 func (e *engine) run(ctx context.Context, src *probeSource, sink *connectSink, pace *pacer) {
+	e.ctx, e.pace = ctx, pace
 	defer e.abandon(sink)
 	for ctx.Err() == nil {
 		more := e.issue(ctx, src, sink, pace)

@@ -10,9 +10,9 @@ func runRawEngines(context.Context, int, *probeSource, *connectSink, *pacer) boo
 	return false
 }
 
-// openFileLimit is unknown here (0): local shortages are met by waiting
-// and retrying.
-func openFileLimit() uint64 { return 0 }
+// raiseOpenFileLimit does nothing here and the limit is unknown (0): local
+// shortages are met by waiting and retrying.
+func raiseOpenFileLimit(uint64) uint64 { return 0 }
 
 // engineAvailable: no event loop, so no adaptive timing, here.
 const engineAvailable = false

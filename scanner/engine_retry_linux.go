@@ -46,10 +46,15 @@ func (e *engine) expire(fd int, now time.Duration, sink *connectSink) bool {
 
 // retry sends a second SYN for the probe waiting on socket fd, from a new
 // socket that waits w; the first socket listens on meanwhile, so a late
-// answer to either SYN counts. Out of sockets, the first one waits w more.
+// answer to either SYN counts. Out of sockets (or interrupted while waiting
+// for --rate), the first one waits w more.
 func (e *engine) retry(fd int, w time.Duration, sink *connectSink) bool {
 	e.slots[fd].retried = true
 	first := e.slots[fd]
+	if !e.pace.wait(e.ctx) { // a retry is a SYN too: --rate counts it
+		e.extend(fd, w)
+		return true
+	}
 	s, err := e.socket(first.family)
 	if err != nil {
 		e.extend(fd, w)

@@ -73,15 +73,27 @@ func (h *hostLimiter) release(ip netip.Addr) {
 
 // pacer spaces connection attempts to at most rate per second, shared by
 // every connect worker. A zero rate never waits.
+//
+// The schedule is absolute: each caller takes the next slot, interval
+// after the previous one, and sleeps until it. A sleep always overshoots a
+// little (timer and scheduler latency, some 100 µs to a few ms), so a
+// caller finding its slot already past goes at once: the schedule catches
+// up and the rate over a second is the one asked for. Only a debt of more
+// than paceLag (idle time) is dropped, so a pause never turns into a burst
+// of more than paceLag's worth of attempts.
 type pacer struct {
 	interval time.Duration
 	next     atomic.Int64 // unix nanoseconds of the next free slot
 }
 
+// paceLag is how far behind its schedule the pacer may run and still catch
+// up.
+const paceLag = 25 * time.Millisecond
+
 func newPacer(rate float64) *pacer {
 	p := &pacer{}
 	if rate > 0 {
-		p.interval = time.Duration(float64(time.Second) / rate)
+		p.interval = max(time.Duration(float64(time.Second)/rate), 1)
 		p.next.Store(time.Now().UnixNano())
 	}
 	return p
@@ -94,10 +106,13 @@ func (p *pacer) wait(ctx context.Context) bool {
 	}
 	now := time.Now().UnixNano()
 	slot := p.next.Add(int64(p.interval)) - int64(p.interval)
-	if slot < now {
-		// Idle time is not banked: restart the schedule from now.
-		p.next.CompareAndSwap(slot+int64(p.interval), now+int64(p.interval))
+	if floor := now - int64(paceLag); slot < floor {
+		// Idle for a while: restart the schedule paceLag behind now.
+		p.next.CompareAndSwap(slot+int64(p.interval), floor+int64(p.interval))
 		return ctx.Err() == nil
+	}
+	if slot <= now {
+		return ctx.Err() == nil // behind schedule: catch up
 	}
 	t := time.NewTimer(time.Duration(slot - now))
 	defer t.Stop()
@@ -109,16 +124,19 @@ func (p *pacer) wait(ctx context.Context) bool {
 	}
 }
 
+// fdMargin is the descriptors kept for the rest of the process.
+const fdMargin = 64
+
 // fdBudget caps connection attempts in flight so that, under an open-file
 // limit of limit (0: unknown), the examiners keep room for their
 // connections (three each: one queued for it, the one it examines, one it
 // dials) and the process a margin. Running out anyway is met by waiting
 // and retrying, never reported as a target's state.
 func fdBudget(concurrency, examiners int, limit uint64) int {
-	const margin, floor = 64, 16
+	const floor = 16
 	if limit == 0 {
 		return concurrency
 	}
-	room := int64(min(limit, 1<<30)) - 3*int64(examiners) - margin
+	room := int64(min(limit, 1<<30)) - 3*int64(examiners) - fdMargin
 	return int(max(min(int64(concurrency), room), min(int64(concurrency), floor)))
 }

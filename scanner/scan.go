@@ -109,6 +109,18 @@ func (c *Config) defaults() {
 	}
 }
 
+// RaiseFileLimit lifts the process's open-file limit as far as cfg's
+// connects in flight and examiners need and the system allows, and returns
+// the limit in force (0: unknown). Sweep fits its connects in flight under
+// whatever limit it finds; the command calls this first so that a large
+// --concurrency is not cut down. Go itself raises the soft limit to the
+// hard one at start-up; only a privileged process (root or
+// CAP_SYS_RESOURCE) can go beyond, up to the kernel's fs.nr_open.
+func RaiseFileLimit(cfg Config) uint64 {
+	cfg.defaults()
+	return raiseOpenFileLimit(uint64(cfg.Concurrency) + 3*uint64(cfg.ProbeConcurrency) + fdMargin + 256)
+}
+
 // openPort is a port the connect phase found open, with its connection.
 type openPort struct {
 	p    Probe
@@ -128,7 +140,7 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	// --probe-concurrency must not allocate for work that does not exist.
 	examinersN := int(min(uint64(cfg.ProbeConcurrency), max(ord.count, 1)))
 
-	cfg.Concurrency = fdBudget(cfg.Concurrency, examinersN, openFileLimit())
+	cfg.Concurrency = fdBudget(cfg.Concurrency, examinersN, raiseOpenFileLimit(0))
 
 	probeDialer := cfg.Dialer
 	if probeDialer == nil {

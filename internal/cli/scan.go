@@ -87,6 +87,7 @@ func (e *env) runScan(ctx context.Context, s *scanConfig, set *scanner.TargetSet
 	if s.sweep.progress {
 		stopProgress = showProgress(ctx, e.stderr, cfg.Progress)
 	}
+	scanner.RaiseFileLimit(cfg) // so that a large --concurrency is not cut down
 	rep, err := scanner.Sweep(ctx, cfg, set)
 	stopProgress()
 	if err != nil {
