@@ -90,7 +90,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func (e *env) run(ctx context.Context, args []string) int {
 	defer e.cleanup.run()
 	app := e.newApp()
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, permuteArgs(app, args))
 	if err == nil {
 		return ExitOK
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,14 +74,14 @@ func setFromConfig(c *cli.Context, f cli.Flag, name, key string, v any) error {
 		// Each name of a single-value flag holds its own copy.
 		for _, n := range f.Names() {
 			if err := c.Set(n, vals[0]); err != nil {
-				return fmt.Errorf(errConfigKey, name, key, err)
+				return fmt.Errorf(errConfigValue, name, key, f.Names()[0])
 			}
 		}
 		return nil
 	}
 	for _, v := range vals {
 		if err := c.Set(f.Names()[0], v); err != nil {
-			return fmt.Errorf(errConfigKey, name, key, err)
+			return fmt.Errorf(errConfigValue, name, key, f.Names()[0])
 		}
 	}
 	return nil
@@ -131,16 +132,56 @@ func parseConfig(name string, data []byte) (map[string]any, error) {
 		return nil, err
 	}
 	values := map[string]any{}
-	var err error
 	if strings.ToLower(filepath.Ext(name)) == ".toml" {
-		_, err = toml.Decode(string(data), &values)
-	} else {
-		err = yaml.Unmarshal(data, &values)
+		if _, err := toml.Decode(string(data), &values); err != nil {
+			line, key := 0, ""
+			var pe toml.ParseError
+			if errors.As(err, &pe) {
+				line, key = pe.Position.Line, pe.LastKey
+			}
+			return nil, syntaxError(name, "TOML", data, line, key)
+		}
+		return values, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf(errConfigSyntax, name, err)
+	if err := yaml.Unmarshal(data, &values); err != nil {
+		line := 0
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+		return nil, syntaxError(name, "YAML", data, line, "")
 	}
 	return values, nil
+}
+
+var (
+	yamlLine = regexp.MustCompile(`\bline (\d+):`)
+	// keyAt finds the key a YAML or TOML line sets.
+	keyAt = regexp.MustCompile(`^\s*(?:-\s+)?["']?([A-Za-z0-9_.-]{1,64})["']?\s*[:=]`)
+)
+
+// syntaxError says where a config file is malformed: the file, the line
+// and the key, never the parser's message, which can quote a value (an
+// unquoted password, say).
+func syntaxError(name, format string, data []byte, line int, key string) error {
+	if key == "" && line > 0 {
+		if lines := strings.Split(string(data), "\n"); line <= len(lines) {
+			if m := keyAt.FindStringSubmatch(lines[line-1]); m != nil {
+				key = m[1]
+			}
+		}
+	}
+	var where []string
+	if line > 0 {
+		where = append(where, fmt.Sprintf("line %d", line))
+	}
+	if key != "" && len(key) <= 64 {
+		where = append(where, fmt.Sprintf("key %q", key))
+	}
+	at := ""
+	if len(where) > 0 {
+		at = strings.Join(where, ", ") + ": "
+	}
+	return fmt.Errorf(errConfigSyntax, name, at, format)
 }
 
 // configValues turns a config value into flag values: a scalar into one,

@@ -18,10 +18,7 @@ func (e *env) diffCommand() *cli.Command {
 		Flags: append(renderFlags(),
 			&cli.StringFlag{Name: flagFailOn, Value: "none", Usage: "exit 1 when a NEW finding is at or above `SEVERITY`: none, info, low, medium, high, critical"}),
 		Action: func(c *cli.Context) error {
-			args, err := positionalArgs(c)
-			if err != nil {
-				return err
-			}
+			args := c.Args().Slice()
 			if len(args) != 2 {
 				return usageErr(errors.New(errDiffArgs))
 			}
@@ -43,7 +40,7 @@ func (e *env) diffCommand() *cli.Command {
 			}
 			cur.Changes = report.Compare(old, cur)
 			cur.Changes.Baseline = filepath.Base(args[0])
-			out, err := e.openOutput(r.output)
+			out, err := e.openOutput(c.Context, r.output)
 			if err != nil {
 				return failedErr(err)
 			}

@@ -23,8 +23,12 @@ func (e *env) mergeCommand() *cli.Command {
 			if err != nil || r.format == "jsonl" {
 				return usageErr(fmt.Errorf(errMergeFormat, c.String(flagFormat)))
 			}
+			names := c.Args().Slice()
+			if err := checkShardFiles(names); err != nil {
+				return usageErr(err)
+			}
 			var docs []*report.Report
-			for _, name := range c.Args().Slice() {
+			for _, name := range names {
 				f, err := openInput(c.Context, name)
 				if err != nil {
 					return usageErr(fmt.Errorf(errReadShard, err))
@@ -36,11 +40,14 @@ func (e *env) mergeCommand() *cli.Command {
 				}
 				docs = append(docs, doc)
 			}
+			if err := checkWhole(names, docs); err != nil {
+				return usageErr(err)
+			}
 			merged, err := report.Merge(docs)
 			if err != nil {
 				return usageErr(err)
 			}
-			out, err := e.openOutput(r.output)
+			out, err := e.openOutput(c.Context, r.output)
 			if err != nil {
 				return failedErr(err)
 			}
@@ -53,4 +60,32 @@ func (e *env) mergeCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// checkShardFiles refuses a file named twice (under any name).
+func checkShardFiles(names []string) error {
+	for i, a := range names {
+		for _, b := range names[:i] {
+			if a == b || sameFile(a, b) {
+				return fmt.Errorf(errMergeTwice, b, a)
+			}
+		}
+	}
+	return nil
+}
+
+// checkWhole refuses two reports of which neither is a shard; Merge
+// would see the same (empty) shard twice.
+func checkWhole(names []string, docs []*report.Report) error {
+	first := -1
+	for i, d := range docs {
+		if d.Shard != "" {
+			continue
+		}
+		if first >= 0 {
+			return fmt.Errorf(errMergeWhole, names[first], names[i])
+		}
+		first = i
+	}
+	return nil
 }

@@ -18,6 +18,11 @@ const (
 
 // Usage errors: what is wrong and how to put it right.
 const (
+	errExcludedAll        = "--exclude %s removes every target: nothing is left to scan"
+	errBaselineJSONL      = "--baseline needs the whole report, and -f jsonl streams endpoints: use -f json (or table, csv, markdown, html) with --baseline, or tlsweep diff on two -f json scans"
+	errSNI                = "invalid --sni %q: %s"
+	errMergeTwice         = "merge: %s and %s are the same file: give each shard report once"
+	errMergeWhole         = "merge: %s and %s are both whole scans, not shards: merge joins the -f json reports of scan --shard K/N"
 	errNoTargets          = "no targets: give addresses, CIDRs, ranges or names, or --list FILE"
 	errMaxHosts           = "--max-hosts must be at least 1"
 	errCiphersDiscovery   = "--ciphers and --discovery-only contradict each other: choose one"
@@ -56,6 +61,9 @@ const (
 	errComposeMail        = "compose the mail: %w"
 	errWriteReport        = "write the report: %w"
 	errCreateOutput       = "create the output file: %w"
+	errOutput             = "-o %s: %w"
+	errOutputFolder       = "-o %s is a folder: give a file name for the report"
+	errOutputIsInput      = "-o %s is also the %s input: write the report to another file"
 	errDiffArgs           = "diff needs two reports: tlsweep diff OLD.json NEW.json"
 	errReportArgs         = "report needs one saved scan: tlsweep report SCAN.json -f html -o report.html"
 	errMergeArgs          = "merge needs the shard reports: tlsweep merge a.json b.json -o all.json"
@@ -64,9 +72,6 @@ const (
 	errFindingsAtOrAbove  = "findings at or above %s"
 	errNewFindings        = "new findings at or above %s"
 	errWriteLabCA         = "write the lab CA: %w"
-	errFlagNotDefined     = "flag provided but not defined: %s (see tlsweep %s --help)"
-	errFlagNeedsArg       = "flag needs an argument: %s"
-	errFlagValue          = "invalid value %q for flag %s: %w"
 	errReadConfig         = "read --config: %w"
 	errConfigNested       = "config %s: a config file cannot name another: remove the config key"
 	errConfigPassword     = "config %s: %s: the SMTP password is read only from $%s or --smtp-password-file"
@@ -75,7 +80,8 @@ const (
 	errConfigKey          = "config %s: %s: %w"
 	errConfigOneValue     = "config %s: %s takes one value, not a list"
 	errConfigExt          = "config %s: name the file .yaml, .yml or .toml so its format is known"
-	errConfigSyntax       = "config %s: %w"
+	errConfigSyntax       = "config %s: %snot valid %s (quote text values; see docs/scheduled-scans.md)"
+	errConfigValue        = "config %s: %s: not a valid value for --%s"
 	errConfigNoValue      = "has no value: give one or remove the key"
 	errConfigType         = "a %T is not a flag value: use a string, number, true/false or a list of them"
 )

@@ -23,10 +23,7 @@ func (e *env) reportCommand() *cli.Command {
 		ArgsUsage: "SCAN.json",
 		Flags:     renderFlags(),
 		Action: func(c *cli.Context) error {
-			args, err := positionalArgs(c)
-			if err != nil {
-				return err
-			}
+			args := c.Args().Slice()
 			if len(args) != 1 {
 				return usageErr(errors.New(errReportArgs))
 			}
@@ -45,7 +42,7 @@ func (e *env) reportCommand() *cli.Command {
 			if err != nil {
 				return usageErr(err)
 			}
-			out, err := e.openOutput(r.output)
+			out, err := e.openOutput(c.Context, r.output)
 			if err != nil {
 				return failedErr(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -29,6 +30,9 @@ func (e *env) scanCommand() *cli.Command {
 			})
 			if err != nil {
 				return usageErr(err)
+			}
+			if set.Hosts() == 0 && len(s.exclude) > 0 {
+				return usageErr(fmt.Errorf(errExcludedAll, strings.Join(s.exclude, ",")))
 			}
 			return e.runScan(c.Context, s, set)
 		},
@@ -69,7 +73,7 @@ func (e *env) runScan(ctx context.Context, s *scanConfig, set *scanner.TargetSet
 	if err != nil {
 		return failedErr(err)
 	}
-	out, err := e.openOutput(s.render.output)
+	out, err := e.openOutput(ctx, s.render.output)
 	if err != nil {
 		return failedErr(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -39,6 +40,9 @@ func parseRender(c *cli.Context, stdout io.Writer) (renderConfig, error) {
 		r.output = ""
 	}
 	if err := checkFormat(r.format); err != nil {
+		return r, usageErr(err)
+	}
+	if err := checkOutput(r.output); err != nil {
 		return r, usageErr(err)
 	}
 	_, noColorEnv := os.LookupEnv("NO_COLOR")
@@ -113,6 +117,9 @@ func parseProbe(c *cli.Context, e *env, fastTimeout time.Duration) (*probeConfig
 	o := &probeConfig{sni: c.String("sni"), showClosed: c.Bool("show-closed"),
 		ciphers: c.Bool("ciphers"), discoveryOnly: c.Bool("discovery-only"),
 		noVulns: c.Bool("no-vulns"), allVulns: c.Bool("all-vulns")}
+	if err := checkSNI(o.sni); err != nil {
+		return nil, usageErr(err)
+	}
 	var err error
 	if o.render, err = parseRender(c, e.stdout); err != nil {
 		return nil, err
@@ -185,8 +192,18 @@ type baseline struct {
 	rep  *report.Report
 }
 
+// inputFlags name the files scan reads; -o must be none of them.
+var inputFlags = []string{"list", "config", "baseline", "ca-file", "smtp-ca-file", "smtp-password-file"}
+
 func parseScan(c *cli.Context, e *env, args []string) (*scanConfig, error) {
 	s := &scanConfig{targets: args}
+	if out := c.String(flagOutput); out != "" && out != "-" {
+		for _, in := range inputFlags {
+			if name := c.String(in); name != "" && name != "-" && sameFile(out, name) {
+				return nil, usageErr(fmt.Errorf(errOutputIsInput, out, "--"+in))
+			}
+		}
+	}
 	if name := c.String("baseline"); name != "" {
 		rep, err := readReportFile(c.Context, name)
 		if err != nil {
@@ -210,6 +227,9 @@ func parseScan(c *cli.Context, e *env, args []string) (*scanConfig, error) {
 	}
 	if s.probeConfig, err = parseProbe(c, e, 0); err != nil {
 		return nil, err
+	}
+	if s.baseline != nil && s.render.format == "jsonl" {
+		return nil, usageErr(errors.New(errBaselineJSONL))
 	}
 	if s.maxHosts = c.Int("max-hosts"); s.maxHosts < 1 {
 		return nil, usageErr(errors.New(errMaxHosts))
@@ -349,4 +369,26 @@ func terminalWidth(w io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// checkSNI validates --sni as a target is validated: a host name (RFC
+// 1123) or an address, with no port or prefix, and no control bytes.
+func checkSNI(sni string) error {
+	if sni == "" {
+		return nil
+	}
+	if _, err := netip.ParseAddr(sni); err == nil {
+		return nil
+	}
+	_, err := scanner.ParseTarget(sni)
+	var te *scanner.TargetError
+	switch {
+	case errors.As(err, &te):
+		return fmt.Errorf(errSNI, sni, te.Reason)
+	case err != nil:
+		return fmt.Errorf(errSNI, sni, err)
+	case strings.ContainsAny(sni, ":/"):
+		return fmt.Errorf(errSNI, sni, "a server name has no port or prefix")
+	}
+	return nil
 }
