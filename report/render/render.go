@@ -37,7 +37,7 @@ type Options struct {
 
 // Formats names the formats -f accepts, in the order help lists them.
 func Formats() []string {
-	return []string{"table", "json", "jsonl", "csv", "markdown", "html"}
+	return []string{"table", "json", "jsonl", "csv", "markdown", "html", "openmetrics"}
 }
 
 // New returns the renderer of the format called name: one of Formats, or
@@ -58,6 +58,8 @@ func New(name string, o Options) (Renderer, error) {
 		return Func(WriteMarkdown), nil
 	case "html":
 		return Func(WriteHTML), nil
+	case "openmetrics":
+		return Func(WriteOpenMetrics), nil
 	case "changes":
 		return Func(WriteChanges), nil
 	}
