@@ -42,7 +42,7 @@ func sweepFlags() []cli.Flag {
 		&cli.IntFlag{Name: "host-concurrency", Value: 8, Usage: "simultaneous connections to one address"},
 		&cli.BoolFlag{Name: "fixed-timeout", Usage: "turn adaptive timing off: every connect waits all of --timeout, with no retry"},
 		&cli.Float64Flag{Name: "rate", Usage: "cap new connection attempts per second (default: no cap)"},
-		&cli.StringFlag{Name: "shard", Usage: "scan slice `K/N` of the probe space (N machines each take one K)"},
+		&cli.StringFlag{Name: "shard", Usage: "scan slice `K/N` of the probe space (N machines each take one K); index:I/N is the zero-based form, slice I+1"},
 		&cli.BoolFlag{Name: "no-progress", Usage: "no progress display (it is only shown when stderr is a terminal)"},
 	}
 }

@@ -38,6 +38,7 @@ const (
 	errNoPEM              = "%s %s holds no PEM certificate"
 	errReadList           = "read target list: %w"
 	errFormat             = "unknown --format %q: use %s"
+	errShard              = "invalid --shard %q: use K/N with 1 <= K <= N (e.g. 2/8), or the zero-based index:I/N with 0 <= I < N (e.g. index:1/8)"
 	errConcurrency        = "--concurrency must be at least 1"
 	errProbeConcurrency   = "--probe-concurrency must be at least 1"
 	errHostConcurrency    = "--host-concurrency must be at least 1"

@@ -83,7 +83,7 @@ func parseSweep(c *cli.Context, stderr io.Writer) (sweepConfig, error) {
 		return o, errors.New(errRate)
 	}
 	if s := c.String("shard"); s != "" {
-		sh, err := scanner.ParseShard(s)
+		sh, err := parseShard(s)
 		if err != nil {
 			return o, err
 		}
