@@ -52,11 +52,20 @@ type rawServer struct {
 
 func startRawServer(t *testing.T, cfg rawConfig) *rawServer {
 	t.Helper()
+	s := &rawServer{cfg: cfg}
+	s.Target = serveLoopback(t, &s.conns, s.serve)
+	return s
+}
+
+// serveLoopback accepts connections on a free 127.0.0.1 port until the test
+// ends, counting them in count and handing each to serve on its own
+// goroutine; done closes when the test ends. It returns the address.
+func serveLoopback(t *testing.T, count *atomic.Int32, serve func(c net.Conn, done <-chan struct{})) Target {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &rawServer{Target: targetOf(t, ln.Addr()), cfg: cfg}
 	var wg sync.WaitGroup
 	done := make(chan struct{})
 	wg.Go(func() {
@@ -65,12 +74,12 @@ func startRawServer(t *testing.T, cfg rawConfig) *rawServer {
 			if err != nil {
 				return
 			}
-			s.conns.Add(1)
-			wg.Go(func() { s.serve(c, done) })
+			count.Add(1)
+			wg.Go(func() { serve(c, done) })
 		}
 	})
 	t.Cleanup(func() { close(done); ln.Close(); wg.Wait() })
-	return s
+	return targetOf(t, ln.Addr())
 }
 
 func (s *rawServer) serve(c net.Conn, done <-chan struct{}) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tlsweep/tlsweep/findings"
 	"github.com/tlsweep/tlsweep/report"
+	"github.com/tlsweep/tlsweep/tlsinfo"
 )
 
 // tlsEndpoint is what the TLS and Versions probes leave for the checks.
@@ -122,4 +123,42 @@ func bigPrime(bits int) []byte {
 		b[i] = 0xc3
 	}
 	return b
+}
+
+// TestVulnsNamedFromEnumeration: EXPORT suites and SSL 2.0 that the version
+// scan finds on a raw server are named FREAK, Logjam and DROWN, and a
+// server with neither raises none of the three.
+func TestVulnsNamedFromEnumeration(t *testing.T) {
+	named := []string{"freak", "logjam-export", "drown"}
+	cases := []struct {
+		name string
+		cfg  rawConfig
+		want []string
+	}{
+		{"export suites and sslv2", rawConfig{
+			suites: map[uint16][]uint16{tlsinfo.TLS10: {0x0003, 0x0014}}, downgrade: true,
+			sslv2: []uint32{SSLv2RC4128Export40WithMD5}}, named},
+		{"rsa export only", rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS10: {0x0008}}, downgrade: true},
+			[]string{"freak"}},
+		{"3des only", rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS10: {0x000a}}, downgrade: true}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startRawServer(t, tc.cfg)
+			ep := &report.Endpoint{Host: srv.Host, IP: srv.IP.String(), Port: int(srv.Port),
+				State: report.StateOpen, Transport: report.TransportTLS}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			for _, p := range []Probe{NewVersions(VersionsConfig{Timeout: 2 * time.Second}),
+				NewVulns(VulnsConfig{Timeout: 500 * time.Millisecond, Wait: 200 * time.Millisecond})} {
+				_ = p.Probe(ctx, &net.Dialer{}, srv.Target, ep) // the raw server breaks off after its ServerHello
+			}
+			got := findingSet(ep)
+			for _, id := range named {
+				if got[id] != contains(tc.want, id) {
+					t.Errorf("%s raised %v, want %v (versions %v, ciphers %v)", id, got[id], !got[id], ep.TLS.Versions, ep.TLS.Ciphers)
+				}
+			}
+		})
+	}
 }

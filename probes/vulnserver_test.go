@@ -14,7 +14,6 @@ import (
 	"math/big"
 	"net"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -47,24 +46,8 @@ var flawSuites = []uint16{0x009e, 0x0033, 0x009c, 0x002f, 0xc02f, 0xc013}
 
 func startFlawServer(t *testing.T, cfg flawConfig) *flawServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &flawServer{Target: targetOf(t, ln.Addr()), cfg: cfg,
-		cert: mustIssue(t, lab.CertOptions{CommonName: "flaw.test", Key: "rsa2048"}, nil)}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.conns.Add(1)
-			wg.Go(func() { s.serve(c) })
-		}
-	})
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	s := &flawServer{cfg: cfg, cert: mustIssue(t, lab.CertOptions{CommonName: "flaw.test", Key: "rsa2048"}, nil)}
+	s.Target = serveLoopback(t, &s.conns, func(c net.Conn, _ <-chan struct{}) { s.serve(c) })
 	return s
 }
 
