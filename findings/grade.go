@@ -42,10 +42,14 @@ import (
 //	    negotiated suite is not forward-secret (2018)
 //	A+  an A with no cap at all and HSTS max-age of at least 180 days
 //
+// The vulnerability checks add theirs (see vulnCaps): F for Heartbleed,
+// CCS injection, a strong ROBOT oracle, a DH prime under 1024 bits; C
+// without secure renegotiation or with compression; B for a DH prime under
+// 2048 bits.
+//
 // T and M win over every letter, as SSL Labs shows them. Left out: A-
-// (warnings), DH parameter sizes, renegotiation, TLS_FALLBACK_SCSV,
-// OCSP, chain completeness and the vulnerability tests (Heartbleed,
-// ROBOT, ...), which tlsweep does not probe.
+// (warnings, TLS_FALLBACK_SCSV among them), client-initiated
+// renegotiation, OCSP and chain completeness.
 func Grade(ep *report.Endpoint, c RuleConfig) string {
 	g, _ := GradeReasons(ep, c)
 	return g
@@ -329,5 +333,7 @@ func gradeCaps(ep *report.Endpoint) []gradeCap {
 	if cs, ok := tlsinfo.CipherSuiteByName(t.Cipher); ok && !cs.ForwardSecret {
 		add(gradeB, "the negotiated suite %s is not forward-secret", cs.Name)
 	}
+	caps = append(caps, vulnCaps(t.Vulns)...)
+	slices.SortStableFunc(caps, func(a, b gradeCap) int { return b.grade - a.grade })
 	return caps
 }

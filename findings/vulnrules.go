@@ -169,3 +169,29 @@ func checkClientReneg(ep *report.Endpoint, _ RuleConfig) []Hit {
 	}
 	return nil
 }
+
+// vulnCaps are the grade caps the vulnerability checks' results set, after
+// the SSL Labs rating guide: F for Heartbleed, CCS injection, a strong
+// ROBOT oracle and a DH prime under 1024 bits; C without RFC 5746 secure
+// renegotiation and with TLS compression (CRIME); B for a DH prime under
+// 2048 bits (Logjam). Client-initiated renegotiation and a missing
+// TLS_FALLBACK_SCSV are not graded.
+func vulnCaps(v *report.Vulns) []gradeCap {
+	if v == nil {
+		return nil
+	}
+	var caps []gradeCap
+	add := func(grade int, reason string, on bool) {
+		if on {
+			caps = append(caps, gradeCap{grade, reason})
+		}
+	}
+	add(gradeF, "vulnerable to Heartbleed", v.Heartbleed == report.VulnFound)
+	add(gradeF, "vulnerable to CCS injection", v.CCSInjection == report.VulnFound)
+	add(gradeF, "a strong ROBOT oracle", v.ROBOT == report.VulnFound && v.ROBOTOracle == "strong")
+	add(gradeF, fmt.Sprintf("a %d-bit DH prime", v.DHBits), v.DHBits > 0 && v.DHBits < 1024)
+	add(gradeC, "no secure renegotiation (RFC 5746)", v.SecureRenegotiation != nil && !*v.SecureRenegotiation)
+	add(gradeC, "TLS compression (CRIME)", v.Compression != "" && v.Compression != "none")
+	add(gradeB, fmt.Sprintf("a %d-bit DH prime", v.DHBits), v.DHBits >= 1024 && v.DHBits < 2048)
+	return caps
+}

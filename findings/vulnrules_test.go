@@ -1,6 +1,10 @@
 package findings
 
-import "github.com/tlsweep/tlsweep/report"
+import (
+	"testing"
+
+	"github.com/tlsweep/tlsweep/report"
+)
 
 // withVulns gives the good endpoint the vulnerability results v.
 func withVulns(v report.Vulns) func(ep *report.Endpoint) *report.Endpoint {
@@ -97,5 +101,29 @@ func vulnRuleCases() map[string][]ruleCase {
 			{name: "optional", edit: withVulns(report.Vulns{ClientCertificate: "optional"})},
 			{name: "not asked", edit: withVulns(report.Vulns{})},
 		},
+	}
+}
+
+// TestVulnGradeCaps: each vulnerability result caps the good endpoint's A.
+func TestVulnGradeCaps(t *testing.T) {
+	no := false
+	for _, tc := range []struct {
+		v    report.Vulns
+		want string
+	}{
+		{report.Vulns{Heartbleed: report.VulnFound}, "F"},
+		{report.Vulns{CCSInjection: report.VulnFound}, "F"},
+		{report.Vulns{ROBOT: report.VulnFound, ROBOTOracle: "strong"}, "F"},
+		{report.Vulns{ROBOT: report.VulnFound, ROBOTOracle: "weak"}, "A"},
+		{report.Vulns{DHBits: 768}, "F"},
+		{report.Vulns{SecureRenegotiation: &no}, "C"},
+		{report.Vulns{Compression: "deflate"}, "C"},
+		{report.Vulns{DHBits: 1024}, "B"},
+		{report.Vulns{DHBits: 2048, Compression: "none", ClientRenegotiation: report.VulnFound, FallbackSCSV: report.VulnFound}, "A"},
+	} {
+		ep := withVulns(tc.v)(goodEndpoint())
+		if got, why := GradeReasons(ep, ruleConfig); got != tc.want {
+			t.Errorf("%+v: grade %s (%v), want %s", tc.v, got, why, tc.want)
+		}
 	}
 }
