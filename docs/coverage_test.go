@@ -186,3 +186,20 @@ func TestReadmeCommands(t *testing.T) {
 		t.Errorf("`go run . demo` needs the main package at the root: %v", err)
 	}
 }
+
+// TestReadmeDemoOutput: the lines README.md quotes as the end of
+// `tlsweep demo` are the end of what it prints.
+func TestReadmeDemoOutput(t *testing.T) {
+	readme := readPage(t, "../README.md")
+	start := strings.Index(readme, "```text\n")
+	if start < 0 {
+		t.Fatal("README.md quotes no demo output (a text block)")
+	}
+	quoted := readme[start+len("```text\n"):]
+	quoted = strings.TrimSpace(quoted[:strings.Index(quoted, "```")])
+	out := strings.TrimSpace(tlsweep(t, "demo", "--no-progress"))
+	if !strings.HasSuffix(out, "\n"+quoted) {
+		lines := strings.Split(out, "\n")
+		t.Errorf("README.md says tlsweep demo ends with\n%s\nbut it ends with\n%s", quoted, strings.Join(lines[max(0, len(lines)-3):], "\n"))
+	}
+}
