@@ -1,5 +1,5 @@
 // Package daemon starts real server software from Debian (openssl
-// s_server, nginx, vsftpd) on loopback for tests: on a free port, in a
+// s_server, gnutls-serv, nginx, vsftpd) on loopback for tests: on a free port, in a
 // process group of its own, waited for until it accepts connections, and
 // killed when the test ends. Only tests import it.
 package daemon
@@ -28,9 +28,12 @@ const (
 	OpenSSL = "/usr/bin/openssl"
 	Nginx   = "/usr/sbin/nginx"
 	Vsftpd  = "/usr/sbin/vsftpd"
+	// GnuTLSServ still speaks 3DES and TLS 1.0, which Debian's OpenSSL 3
+	// no longer offers.
+	GnuTLSServ = "/usr/bin/gnutls-serv"
 )
 
-var packages = map[string]string{OpenSSL: "openssl", Nginx: "nginx-light (or nginx)", Vsftpd: "vsftpd"}
+var packages = map[string]string{OpenSSL: "openssl", Nginx: "nginx-light (or nginx)", Vsftpd: "vsftpd", GnuTLSServ: "gnutls-bin"}
 
 // Require skips the test when path is not installed, except on CI (CI set
 // in the environment), which installs the packages: there a missing binary
@@ -179,6 +182,21 @@ func OpenSSLServer(t testing.TB, host, certFile, keyFile string, flags ...string
 	return Start(t, "openssl s_server", host, func(port int) []string {
 		return slices.Concat([]string{OpenSSL, "s_server", "-accept", net.JoinHostPort(host, strconv.Itoa(port)),
 			"-cert", certFile, "-key", keyFile, "-quiet"}, flags)
+	})
+}
+
+// GnuTLSServer runs `gnutls-serv --http` with the given certificate files
+// and priority string on a free port. gnutls-serv has no option to bind one
+// address: it listens on every address of the machine (the tests run in a
+// network namespace of their own where loopback is the only one), and the
+// tests connect to it on 127.0.0.1 only. GnuTLS still speaks 3DES and
+// TLS 1.0, which Debian's OpenSSL 3 no longer offers.
+func GnuTLSServer(t testing.TB, certFile, keyFile, priority string) int {
+	t.Helper()
+	Require(t, GnuTLSServ)
+	return Start(t, "gnutls-serv", "127.0.0.1", func(port int) []string {
+		return []string{GnuTLSServ, "--http", "--quiet", "--disable-client-cert", "--port", strconv.Itoa(port),
+			"--x509certfile", certFile, "--x509keyfile", keyFile, "--priority", priority}
 	})
 }
 
