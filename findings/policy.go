@@ -44,7 +44,7 @@ type Policy struct {
 // baseRules are the rules of the default policy: every rule but policy-*.
 var baseRules = []string{
 	"plaintext-listener", "unidentified-listener", "deprecated-protocol", "weak-cipher",
-	"self-signed-certificate", "untrusted-certificate", "expired-certificate",
+	"self-signed-certificate", "untrusted-certificate", "certificate-unchecked", "expired-certificate",
 	"not-yet-valid-certificate", "expiring-certificate", "hostname-mismatch",
 	"weak-key", "weak-signature", "missing-hsts",
 	"heartbleed", "ccs-injection", "robot", "insecure-renegotiation", "client-renegotiation", "tls-compression",

@@ -64,6 +64,8 @@ var coreRules = []Rule{
 		"the leaf certificate signs itself and is not in the trusted roots or --ca-file", checkSelfSigned},
 	{"untrusted-certificate", report.SeverityMedium, "Certificate chain is not trusted",
 		"the chain does not verify against the system roots and --ca-file, and is not simply self-signed", checkUntrusted},
+	{"certificate-unchecked", report.SeverityMedium, "Certificate could not be checked",
+		"a TLS endpoint's certificate chain could not be read (no handshake completed), so trust, expiry, name and key went unchecked; the endpoint's error says why", checkUnchecked},
 	{"expired-certificate", report.SeverityHigh, "Certificate has expired",
 		"a certificate of the chain is past its not-after date", checkExpired},
 	{"not-yet-valid-certificate", report.SeverityHigh, "Certificate is not yet valid",
@@ -326,6 +328,16 @@ func checkUntrusted(ep *report.Endpoint, _ RuleConfig) []Hit {
 		reason = "the chain does not verify"
 	}
 	return one("%s (issuer %s); pass an internal CA with --ca-file if it is yours", reason, report.Quote(l.Issuer))
+}
+
+func checkUnchecked(ep *report.Endpoint, _ RuleConfig) []Hit {
+	if ep.State != report.StateOpen || ep.Transport != report.TransportTLS || ep.TLS != nil && len(ep.TLS.Chain) > 0 {
+		return nil
+	}
+	if ep.Error != "" {
+		return one("no certificate chain was read: %s", ep.Error)
+	}
+	return one("no certificate chain was read")
 }
 
 func eachCert(ep *report.Endpoint, f func(i int, c *report.Certificate) (string, bool)) []Hit {

@@ -245,6 +245,22 @@ func TestRules(t *testing.T) {
 			}},
 			{name: "trusted", edit: func(ep *report.Endpoint) *report.Endpoint { return ep }},
 		},
+		"certificate-unchecked": {
+			{name: "versions seen, no chain", raised: true, edit: func(ep *report.Endpoint) *report.Endpoint {
+				ep.TLS.Chain = []report.Certificate{}
+				ep.Error = "certificate not read: no handshake could be completed (server sent alert handshake_failure (40))"
+				return ep
+			}, detail: "no certificate chain was read: certificate not read: no handshake could be completed (server sent alert handshake_failure (40))"},
+			{name: "tls handshake failed, no tls section", raised: true, edit: func(ep *report.Endpoint) *report.Endpoint {
+				ep.TLS = nil
+				ep.Error = "tls handshake failed: handshake timed out"
+				return ep
+			}},
+			{name: "chain read", edit: func(ep *report.Endpoint) *report.Endpoint { return ep }},
+			{name: "plaintext", edit: func(*report.Endpoint) *report.Endpoint {
+				return &report.Endpoint{Port: 21, State: report.StateOpen, Transport: report.TransportPlaintext, Protocol: "ftp"}
+			}},
+		},
 		"expired-certificate": {
 			{name: "leaf expired a second ago", raised: true, edit: func(ep *report.Endpoint) *report.Endpoint {
 				leafOf(ep).NotAfter = ruleNow.Add(-time.Second)

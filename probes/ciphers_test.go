@@ -66,10 +66,6 @@ func opensslSuites(t *testing.T, bin, versionFlag, cipherString string) []uint16
 	return ids
 }
 
-func opensslHas(bin, cipherString string) bool {
-	return exec.Command(bin, "ciphers", cipherString).Run() == nil
-}
-
 // byVersion splits accepted ciphers per version.
 func byVersion(res *VersionsResult) map[string][]string {
 	m := map[string][]string{}

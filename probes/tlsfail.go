@@ -109,3 +109,13 @@ const brokeTLS = "the server broke the TLS protocol"
 
 // errNoCertificate is a handshake that brought back no certificate.
 var errNoCertificate = errors.New("the server sent no certificate")
+
+// NoChainError is a TLS endpoint whose versions the hand-built hellos saw
+// but whose certificate chain no handshake could read.
+type NoChainError struct{ Handshake *HandshakeError }
+
+func (e *NoChainError) Error() string {
+	return "certificate not read: no handshake could be completed (" + e.Handshake.Detail + ")"
+}
+
+func (e *NoChainError) Unwrap() error { return e.Handshake }

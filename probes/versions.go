@@ -116,11 +116,13 @@ func applyVersions(res *VersionsResult, t Target, ep *report.Endpoint) {
 		}
 		ep.TLS = &report.TLS{Version: tlsinfo.VersionName(res.Highest), Cipher: res.HighestSuite,
 			SNI: t.SNI, Chain: []report.Certificate{}}
-		// A version the TLS probe cannot speak explains its failure; a
-		// server that broke the protocol is still reported.
+		// The hellos saw versions that no handshake of the TLS probe
+		// (crypto/tls, then tlsx's zcrypto) could complete: the endpoint
+		// speaks TLS, but its certificate was never read. A server that
+		// broke the protocol keeps that error.
 		var he *HandshakeError
 		if errors.As(ep.Cause, &he) && he.Reason != HandshakeBroken {
-			ep.Fail(nil)
+			ep.Fail(&NoChainError{Handshake: he})
 		}
 	}
 	names := slices.Clone(res.Versions)
