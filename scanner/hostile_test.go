@@ -192,7 +192,13 @@ func oversizedCertificate(_ context.Context, c net.Conn) {
 	for i, n := range []int{size - 3, size - 6} {
 		msg[4+3*i], msg[5+3*i], msg[6+3*i] = byte(n>>16), byte(n>>8), byte(n)
 	}
-	out := tlsRecord(0x16, serverHello12())
+	// The ServerHello goes out at once, so a loaded machine (CI runs
+	// -race) never makes the scanner wait past its first-response
+	// deadline while the megabyte is assembled.
+	if _, err := c.Write(tlsRecord(0x16, serverHello12())); err != nil {
+		return
+	}
+	var out []byte
 	for len(msg) > 0 {
 		n := min(len(msg), 16384)
 		out = append(out, tlsRecord(0x16, msg[:n])...)
