@@ -102,7 +102,7 @@ func (e *env) run(ctx context.Context, args []string) int {
 		fmt.Fprintln(e.stderr, msgInterruptedStartup)
 		return ExitInterrupted
 	}
-	fmt.Fprintf(e.stderr, "tlsweep: %s\n", err)
+	fmt.Fprintf(e.stderr, msgError, err)
 	if errors.As(err, &ee) {
 		return ee.code
 	}

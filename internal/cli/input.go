@@ -66,7 +66,7 @@ func readInput(ctx context.Context, name string, limit int64) ([]byte, error) {
 			return nil, r.err
 		}
 		if int64(len(r.b)) > limit {
-			return nil, fmt.Errorf("%s: larger than the limit of %s", name, byteSize(limit))
+			return nil, fmt.Errorf(errTooLarge, name, byteSize(limit))
 		}
 		return r.b, nil
 	case <-ctx.Done():

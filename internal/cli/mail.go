@@ -167,9 +167,9 @@ func (e *env) deliver(ctx context.Context, d *delivery, rep *report.Report, outp
 		ctx = context.WithoutCancel(ctx)
 	}
 	if err := mail.Send(ctx, d.cfg, msg); err != nil {
-		kept := "it was written to standard output"
+		kept := msgKeptStdout
 		if output != "" {
-			kept = "the report is kept in " + output
+			kept = fmt.Sprintf(msgKeptFile, output)
 		}
 		return failedErr(fmt.Errorf(errMailFailed, err, kept))
 	}

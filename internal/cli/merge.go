@@ -36,7 +36,7 @@ func (e *env) mergeCommand() *cli.Command {
 				doc, err := report.ReadJSON(f)
 				f.Close()
 				if err != nil {
-					return usageErr(fmt.Errorf("%s: %w", name, err))
+					return usageErr(fmt.Errorf(errInFile, name, err))
 				}
 				docs = append(docs, doc)
 			}

@@ -6,6 +6,12 @@ package cli
 
 // Notices.
 const (
+	// msgError prefixes every error on stderr.
+	msgError = "tlsweep: %s\n"
+	// msgKeptStdout and msgKeptFile say where a report went when mailing
+	// it failed.
+	msgKeptStdout         = "it was written to standard output"
+	msgKeptFile           = "the report is kept in %s"
 	msgInterruptedAgain   = "tlsweep: interrupted again; exiting without writing"
 	msgInterruptedStartup = "tlsweep: interrupted before the sweep started; nothing was sent"
 	msgScanInterrupted    = "tlsweep: scan interrupted; the report holds what finished before the stop"
@@ -23,6 +29,10 @@ const (
 	errSNI                = "invalid --sni %q: %s"
 	errMergeTwice         = "merge: %s and %s are the same file: give each shard report once"
 	errMergeWhole         = "merge: %s and %s are both whole scans, not shards: merge joins the -f json reports of scan --shard K/N"
+	errTooLarge           = "%s: larger than the limit of %s"
+	errLinkLoop           = "%s: too many levels of symbolic links"
+	errInFile             = "%s: %w"
+	errReadFile           = "read %s: %w"
 	errNoTargets          = "no targets: give addresses, CIDRs, ranges or names, or --list FILE"
 	errMaxHosts           = "--max-hosts must be at least 1"
 	errCiphersDiscovery   = "--ciphers and --discovery-only contradict each other: choose one"

@@ -55,7 +55,7 @@ func resolveOutput(dest string) (string, fs.FileInfo, error) {
 		}
 		dest = target
 	}
-	return "", nil, fmt.Errorf("%s: too many levels of symbolic links", dest)
+	return "", nil, fmt.Errorf(errLinkLoop, dest)
 }
 
 // checkOutput refuses, before anything runs, a -o that cannot be a report:

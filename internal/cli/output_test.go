@@ -15,112 +15,117 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestOutputDestinations: -o writes through what is at the destination
-// when that is not a regular file, and never replaces it (issue 14, 1).
-// Device nodes and FIFOs are made in a temporary folder, never in /dev.
-func TestOutputDestinations(t *testing.T) {
+// TestOutputDevice: -o onto a device node writes to it and leaves the node
+// (issue 14, 1). The node is made in a temporary folder, never in /dev.
+func TestOutputDevice(t *testing.T) {
 	_, scan := savedScans(t)
 	dir := t.TempDir()
+	dev := filepath.Join(dir, "null")
+	// The same device as /dev/null (char 1,3); making one needs root.
+	if err := unix.Mknod(dev, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+		t.Skipf("mknod needs root: %v", err)
+	}
+	code, stdout, stderr := runCLI(t, "report", scan, "-f", "json", "-o", dev)
+	if code != ExitOK || stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %s", code, stdout, stderr)
+	}
+	fi, err := os.Lstat(dev)
+	if err != nil || fi.Mode()&fs.ModeCharDevice == 0 {
+		t.Fatalf("the device node was replaced: %v %v", fi.Mode(), err)
+	}
+	assertOnly(t, dir, "null")
+}
 
-	t.Run("device node", func(t *testing.T) {
-		dev := filepath.Join(dir, "null")
-		// The same device as /dev/null (char 1,3); making one needs root.
-		if err := unix.Mknod(dev, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
-			t.Skipf("mknod needs root: %v", err)
+// TestOutputFIFO: -o onto a FIFO writes into it and leaves the FIFO.
+func TestOutputFIFO(t *testing.T) {
+	_, scan := savedScans(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		f, err := os.Open(fifo)
+		if err != nil {
+			got <- err.Error()
+			return
 		}
-		code, stdout, stderr := runCLI(t, "report", scan, "-f", "json", "-o", dev)
-		if code != ExitOK || stdout != "" {
-			t.Fatalf("exit %d, stdout %q, stderr %s", code, stdout, stderr)
+		defer f.Close()
+		b, _ := io.ReadAll(f)
+		got <- string(b)
+	}()
+	code, _, stderr := runCLI(t, "report", scan, "-f", "csv", "-o", fifo)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	select {
+	case s := <-got:
+		if !strings.HasPrefix(s, "host,ip,port") {
+			t.Errorf("the reader got %q", s)
 		}
-		fi, err := os.Lstat(dev)
-		if err != nil || fi.Mode()&fs.ModeCharDevice == 0 {
-			t.Fatalf("the device node was replaced: %v %v", fi.Mode(), err)
+	case <-time.After(5 * time.Second):
+		// Unblock the reader's open, whatever is at the path now.
+		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
 		}
-		assertOnly(t, dir, "null")
-	})
+		t.Errorf("the FIFO's reader got nothing in 5s")
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&fs.ModeNamedPipe == 0 {
+		t.Fatalf("the FIFO was replaced: %v %v", fi.Mode(), err)
+	}
+	assertOnly(t, dir, "pipe")
+}
 
-	t.Run("fifo", func(t *testing.T) {
-		fifo := filepath.Join(dir, "pipe")
-		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		got := make(chan string, 1)
-		go func() {
-			f, err := os.Open(fifo)
-			if err != nil {
-				got <- err.Error()
-				return
-			}
-			defer f.Close()
-			b, _ := io.ReadAll(f)
-			got <- string(b)
-		}()
-		code, _, stderr := runCLI(t, "report", scan, "-f", "csv", "-o", fifo)
-		if code != ExitOK {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		select {
-		case s := <-got:
-			if !strings.HasPrefix(s, "host,ip,port") {
-				t.Errorf("the reader got %q", s)
-			}
-		case <-time.After(5 * time.Second):
-			// Unblock the reader's open, whatever is at the path now.
-			if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-				f.Close()
-			}
-			t.Errorf("the FIFO's reader got nothing in 5s")
-		}
-		if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&fs.ModeNamedPipe == 0 {
-			t.Fatalf("the FIFO was replaced: %v %v", fi.Mode(), err)
-		}
-		assertOnly(t, dir, "null", "pipe")
-	})
+// TestOutputSymlink: -o onto a symbolic link writes its target and leaves
+// the link; a dangling link makes its target.
+func TestOutputSymlink(t *testing.T) {
+	_, scan := savedScans(t)
+	dir := t.TempDir()
+	reports := t.TempDir()
+	target := filepath.Join(reports, "latest.json")
+	if err := os.WriteFile(target, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "report.json")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "report", scan, "-f", "json", "-o", link); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v %v", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(target); !strings.Contains(string(b), `"schema": "tlsweep/v1"`) {
+		t.Errorf("the link target holds %q", b)
+	}
+	// A dangling link: the report is made where it points.
+	dangling := filepath.Join(dir, "next.json")
+	if err := os.Symlink("../"+filepath.Base(reports)+"/next.json", dangling); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "report", scan, "-f", "json", "-o", dangling); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Lstat(dangling); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Fatalf("the dangling link was replaced: %v", err)
+	}
+	if _, err := os.Stat(dangling); err != nil {
+		t.Errorf("the link target was not made: %v", err)
+	}
+}
 
-	t.Run("symlink", func(t *testing.T) {
-		reports := t.TempDir()
-		target := filepath.Join(reports, "latest.json")
-		if err := os.WriteFile(target, []byte("old\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		link := filepath.Join(dir, "report.json")
-		if err := os.Symlink(target, link); err != nil {
-			t.Fatal(err)
-		}
-		if code, _, stderr := runCLI(t, "report", scan, "-f", "json", "-o", link); code != ExitOK {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		if fi, err := os.Lstat(link); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			t.Fatalf("the link was replaced: %v %v", fi.Mode(), err)
-		}
-		if b, _ := os.ReadFile(target); !strings.Contains(string(b), `"schema": "tlsweep/v1"`) {
-			t.Errorf("the link target holds %q", b)
-		}
-		// A dangling link: the report is made where it points.
-		dangling := filepath.Join(dir, "next.json")
-		if err := os.Symlink("../"+filepath.Base(reports)+"/next.json", dangling); err != nil {
-			t.Fatal(err)
-		}
-		if code, _, stderr := runCLI(t, "report", scan, "-f", "json", "-o", dangling); code != ExitOK {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		if fi, err := os.Lstat(dangling); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			t.Fatalf("the dangling link was replaced: %v", err)
-		}
-		if _, err := os.Stat(dangling); err != nil {
-			t.Errorf("the link target was not made: %v", err)
-		}
-	})
-
-	t.Run("dash is stdout", func(t *testing.T) {
-		code, stdout, _ := runCLI(t, "report", scan, "-f", "json", "-o", "-")
-		if code != ExitOK || !strings.Contains(stdout, `"schema": "tlsweep/v1"`) {
-			t.Errorf("exit %d, stdout %.80q", code, stdout)
-		}
-		if _, err := os.Stat("-"); err == nil {
-			t.Error("a file named - was made")
-		}
-	})
+// TestOutputDash: -o - is standard output.
+func TestOutputDash(t *testing.T) {
+	_, scan := savedScans(t)
+	code, stdout, _ := runCLI(t, "report", scan, "-f", "json", "-o", "-")
+	if code != ExitOK || !strings.Contains(stdout, `"schema": "tlsweep/v1"`) {
+		t.Errorf("exit %d, stdout %.80q", code, stdout)
+	}
+	if _, err := os.Stat("-"); err == nil {
+		t.Error("a file named - was made")
+	}
 }
 
 // assertOnly fails unless dir holds exactly names (no temporary files).

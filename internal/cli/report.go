@@ -34,7 +34,7 @@ func (e *env) reportCommand() *cli.Command {
 			var rep *report.Report
 			if name := args[0]; name == "-" {
 				if rep, err = report.ReadJSON(e.stdin); err != nil {
-					err = fmt.Errorf("stdin: %w", err)
+					err = fmt.Errorf(errInFile, "stdin", err)
 				}
 			} else {
 				rep, err = readReportFile(c.Context, name)

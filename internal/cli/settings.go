@@ -317,7 +317,7 @@ func loadCAs(ctx context.Context, flag, caFile string) ([]*x509.Certificate, err
 	}
 	data, err := readInput(ctx, caFile, maxCAFile)
 	if err != nil {
-		return nil, usageErr(fmt.Errorf("read %s: %w", flag, err))
+		return nil, usageErr(fmt.Errorf(errReadFile, flag, err))
 	}
 	var certs []*x509.Certificate
 	for {
@@ -349,7 +349,7 @@ func loadRoots(ctx context.Context, flag, caFile string) (*x509.CertPool, error)
 	}
 	pem, err := readInput(ctx, caFile, maxCAFile)
 	if err != nil {
-		return nil, usageErr(fmt.Errorf("read %s: %w", flag, err))
+		return nil, usageErr(fmt.Errorf(errReadFile, flag, err))
 	}
 	if !pool.AppendCertsFromPEM(pem) {
 		return nil, usageErr(fmt.Errorf(errNoPEM, flag, caFile))

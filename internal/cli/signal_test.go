@@ -280,6 +280,15 @@ func readJSONL(t *testing.T, p *scanProc, want []string) {
 	}
 }
 
+// signalSetup is what the signal subtests share: the binary, the lab,
+// the tarpits and the lab endpoints that finish at once.
+type signalSetup struct {
+	bin  string
+	e    *lab.Estate
+	tp   *tarpits
+	want []string
+}
+
 func TestSignals(t *testing.T) {
 	bin := buildTlsweep(t)
 	e, err := lab.Start(time.Now())
@@ -287,126 +296,129 @@ func TestSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Close)
-	tp := startTarpits(t, 50)
-	want := labFinished(e)
+	sig := &signalSetup{bin: bin, e: e, tp: startTarpits(t, 50), want: labFinished(e)}
+	t.Run("sigint writes a partial report", func(t *testing.T) { signalPartialReport(t, sig) })
+	t.Run("sigterm after the lab endpoints streamed", func(t *testing.T) { signalTermAfterLab(t, sig) })
+	t.Run("second sigint exits at once", func(t *testing.T) { signalSecondStuck(t, sig) })
+	t.Run("second signal keeps the old report and removes the temporary file", func(t *testing.T) { signalSecondCleanup(t, sig) })
+}
 
-	// One SIGINT: the scan stops, writes what finished with "complete":
-	// false, says so on stderr and exits 0 (nothing is at --fail-on).
-	// The signal comes once every tarpit holds a connection; the report
-	// may hold only lab endpoints (the next subtest checks that every
-	// finished one is there).
-	t.Run("sigint writes a partial report", func(t *testing.T) {
-		out := filepath.Join(t.TempDir(), "report.json")
-		accepted := tp.accepted.Load()
-		p := startScan(t, bin, collect, scanArgs(e, tp.port, "json", out)...)
-		tp.waitAccepted(t, p, accepted+50)
-		sent := p.signal(t, os.Interrupt)
-		p.wait(t, 5*time.Second)
-		t.Logf("exited %s after SIGINT: %v", time.Since(sent).Round(time.Millisecond), p.err)
-		if p.err != nil {
-			t.Fatalf("exit: %v, want 0\nstderr: %s", p.err, p.stderr.String())
+// One SIGINT: the scan stops, writes what finished with "complete":
+// false, says so on stderr and exits 0 (nothing is at --fail-on).
+// The signal comes once every tarpit holds a connection; the report
+// may hold only lab endpoints (the next subtest checks that every
+// finished one is there).
+func signalPartialReport(t *testing.T, s *signalSetup) {
+	out := filepath.Join(t.TempDir(), "report.json")
+	accepted := s.tp.accepted.Load()
+	p := startScan(t, s.bin, collect, scanArgs(s.e, s.tp.port, "json", out)...)
+	s.tp.waitAccepted(t, p, accepted+50)
+	sent := p.signal(t, os.Interrupt)
+	p.wait(t, 5*time.Second)
+	t.Logf("exited %s after SIGINT: %v", time.Since(sent).Round(time.Millisecond), p.err)
+	if p.err != nil {
+		t.Fatalf("exit: %v, want 0\nstderr: %s", p.err, p.stderr.String())
+	}
+	if !strings.Contains(p.stderr.String(), "scan interrupted") {
+		t.Errorf("stderr %q does not say the scan was interrupted", p.stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Complete  *bool          `json:"complete"`
+		Endpoints []jsonEndpoint `json:"endpoints"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("report is not one JSON document: %v\n%s", err, b)
+	}
+	if doc.Complete == nil || *doc.Complete {
+		t.Errorf("complete = %v, want false", doc.Complete)
+	}
+	for _, ep := range doc.Endpoints {
+		if g := ep.addr(); strings.HasPrefix(g, "127.77.") || !slices.Contains(s.want, g) {
+			t.Errorf("report holds %s, which cannot have finished", g)
 		}
-		if !strings.Contains(p.stderr.String(), "scan interrupted") {
-			t.Errorf("stderr %q does not say the scan was interrupted", p.stderr.String())
-		}
-		b, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc struct {
-			Complete  *bool          `json:"complete"`
-			Endpoints []jsonEndpoint `json:"endpoints"`
-		}
-		if err := json.Unmarshal(b, &doc); err != nil {
-			t.Fatalf("report is not one JSON document: %v\n%s", err, b)
-		}
-		if doc.Complete == nil || *doc.Complete {
-			t.Errorf("complete = %v, want false", doc.Complete)
-		}
-		for _, ep := range doc.Endpoints {
-			if g := ep.addr(); strings.HasPrefix(g, "127.77.") || !slices.Contains(want, g) {
-				t.Errorf("report holds %s, which cannot have finished", g)
-			}
-		}
-	})
+	}
+}
 
-	// SIGTERM is handled as SIGINT. The JSONL stream shows when the lab's
-	// endpoints are done, so the signal comes exactly after them.
-	t.Run("sigterm after the lab endpoints streamed", func(t *testing.T) {
-		accepted := tp.accepted.Load()
-		p := startScan(t, bin, stream, scanArgs(e, tp.port, "jsonl", "")...)
-		readJSONL(t, p, want)
-		tp.waitAccepted(t, p, accepted+50)
-		sent := p.signal(t, syscall.SIGTERM)
-		p.wait(t, 5*time.Second)
-		t.Logf("exited %s after SIGTERM: %v", time.Since(sent).Round(time.Millisecond), p.err)
-		if p.err != nil {
-			t.Fatalf("exit: %v, want 0\nstderr: %s", p.err, p.stderr.String())
+// SIGTERM is handled as SIGINT. The JSONL stream shows when the lab's
+// endpoints are done, so the signal comes exactly after them.
+func signalTermAfterLab(t *testing.T, s *signalSetup) {
+	accepted := s.tp.accepted.Load()
+	p := startScan(t, s.bin, stream, scanArgs(s.e, s.tp.port, "jsonl", "")...)
+	readJSONL(t, p, s.want)
+	s.tp.waitAccepted(t, p, accepted+50)
+	sent := p.signal(t, syscall.SIGTERM)
+	p.wait(t, 5*time.Second)
+	t.Logf("exited %s after SIGTERM: %v", time.Since(sent).Round(time.Millisecond), p.err)
+	if p.err != nil {
+		t.Fatalf("exit: %v, want 0\nstderr: %s", p.err, p.stderr.String())
+	}
+	if !strings.Contains(p.stderr.String(), "scan interrupted") {
+		t.Errorf("stderr %q does not say the scan was interrupted", p.stderr.String())
+	}
+	for line := range strings.Lines(p.stdout.String()) {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("stdout line %q is not JSON", line)
 		}
-		if !strings.Contains(p.stderr.String(), "scan interrupted") {
-			t.Errorf("stderr %q does not say the scan was interrupted", p.stderr.String())
-		}
-		for line := range strings.Lines(p.stdout.String()) {
-			if !json.Valid([]byte(line)) {
-				t.Errorf("stdout line %q is not JSON", line)
-			}
-		}
-	})
+	}
+}
 
-	// A second SIGINT ends the process at once, even when the first left
-	// it stuck: here it writes an interrupted report of some thousand
-	// closed ports to a stdout pipe no one reads.
-	t.Run("second sigint exits at once", func(t *testing.T) {
-		accepted := tp.accepted.Load()
-		p := startScan(t, bin, stall, "-f", "json", "--timeout", longTimeout, "--no-progress", "--show-closed",
-			"-p", "backup,"+strconv.Itoa(tp.port), "127.77.0.0/24")
-		tp.waitAccepted(t, p, accepted+50)
-		p.signal(t, os.Interrupt)
-		select {
-		case <-p.done:
-			t.Fatalf("exited (%v) though its stdout is full; the test expects it stuck in the write", p.err)
-		case <-time.After(500 * time.Millisecond):
-		}
-		sent := p.signal(t, os.Interrupt)
-		p.wait(t, time.Second)
-		t.Logf("exited %s after the second SIGINT: %v", time.Since(sent).Round(time.Millisecond), p.err)
-		if !p.stoppedBySecond() {
-			t.Errorf("exit %v, want exit 130", p.err)
-		}
-	})
+// A second SIGINT ends the process at once, even when the first left
+// it stuck: here it writes an interrupted report of some thousand
+// closed ports to a stdout pipe no one reads.
+func signalSecondStuck(t *testing.T, s *signalSetup) {
+	accepted := s.tp.accepted.Load()
+	p := startScan(t, s.bin, stall, "-f", "json", "--timeout", longTimeout, "--no-progress", "--show-closed",
+		"-p", "backup,"+strconv.Itoa(s.tp.port), "127.77.0.0/24")
+	s.tp.waitAccepted(t, p, accepted+50)
+	p.signal(t, os.Interrupt)
+	select {
+	case <-p.done:
+		t.Fatalf("exited (%v) though its stdout is full; the test expects it stuck in the write", p.err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	sent := p.signal(t, os.Interrupt)
+	p.wait(t, time.Second)
+	t.Logf("exited %s after the second SIGINT: %v", time.Since(sent).Round(time.Millisecond), p.err)
+	if !p.stoppedBySecond() {
+		t.Errorf("exit %v, want exit 130", p.err)
+	}
+}
 
-	// SIGINT and SIGTERM back to back during the sweep: the second ends the
-	// process with 130 before any report is written; the report it was to
-	// replace is untouched, and the temporary output file is removed.
-	t.Run("second signal keeps the old report and removes the temporary file", func(t *testing.T) {
-		dir := t.TempDir()
-		out := filepath.Join(dir, "report.json")
-		const sentinel = "previous report\n"
-		if err := os.WriteFile(out, []byte(sentinel), 0o600); err != nil {
-			t.Fatal(err)
+// SIGINT and SIGTERM back to back during the sweep: the second ends the
+// process with 130 before any report is written; the report it was to
+// replace is untouched, and the temporary output file is removed.
+func signalSecondCleanup(t *testing.T, s *signalSetup) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "report.json")
+	const sentinel = "previous report\n"
+	if err := os.WriteFile(out, []byte(sentinel), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	accepted := s.tp.accepted.Load()
+	p := startScan(t, s.bin, collect, "-f", "json", "-o", out, "--timeout", longTimeout, "--no-progress", "--show-closed",
+		"-p", strconv.Itoa(s.tp.port), "127.77.0.0/26")
+	s.tp.waitAccepted(t, p, accepted+50)
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Fatalf("files in the output directory during the sweep: %v, want the report and a temporary file", entries)
+	}
+	p.signal(t, os.Interrupt)
+	sent := p.signal(t, syscall.SIGTERM)
+	p.wait(t, time.Second)
+	t.Logf("exited %s after the second signal: %v", time.Since(sent).Round(time.Millisecond), p.err)
+	if !p.stoppedBySecond() {
+		t.Errorf("exit %v, want exit 130\nstderr: %s", p.err, p.stderr.String())
+	}
+	if b, err := os.ReadFile(out); err != nil || string(b) != sentinel {
+		t.Errorf("the previous report was replaced (%v):\n%.300s", err, b)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, en := range entries {
+		if en.Name() != "report.json" {
+			t.Errorf("%s left in the output directory", en.Name())
 		}
-		accepted := tp.accepted.Load()
-		p := startScan(t, bin, collect, "-f", "json", "-o", out, "--timeout", longTimeout, "--no-progress", "--show-closed",
-			"-p", strconv.Itoa(tp.port), "127.77.0.0/26")
-		tp.waitAccepted(t, p, accepted+50)
-		if entries, _ := os.ReadDir(dir); len(entries) != 2 {
-			t.Fatalf("files in the output directory during the sweep: %v, want the report and a temporary file", entries)
-		}
-		p.signal(t, os.Interrupt)
-		sent := p.signal(t, syscall.SIGTERM)
-		p.wait(t, time.Second)
-		t.Logf("exited %s after the second signal: %v", time.Since(sent).Round(time.Millisecond), p.err)
-		if !p.stoppedBySecond() {
-			t.Errorf("exit %v, want exit 130\nstderr: %s", p.err, p.stderr.String())
-		}
-		if b, err := os.ReadFile(out); err != nil || string(b) != sentinel {
-			t.Errorf("the previous report was replaced (%v):\n%.300s", err, b)
-		}
-		entries, _ := os.ReadDir(dir)
-		for _, en := range entries {
-			if en.Name() != "report.json" {
-				t.Errorf("%s left in the output directory", en.Name())
-			}
-		}
-	})
+	}
 }
