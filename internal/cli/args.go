@@ -44,10 +44,13 @@ func permuteArgs(app *cli.App, args []string) []string {
 		if !ok || hasValue || !takesValue(f) {
 			continue
 		}
-		if i+1 < len(in) {
-			i++
-			flags = append(flags, in[i])
+		if i+1 == len(in) {
+			// The value is missing: let urfave/cli say so, with no "--"
+			// after the flag for it to take as the value.
+			return flags
 		}
+		i++
+		flags = append(flags, in[i])
 	}
 	return append(append(flags, "--"), positional...)
 }
