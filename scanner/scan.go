@@ -12,7 +12,6 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,7 +29,7 @@ type Config struct {
 	// ProbeConcurrency caps open endpoints examined at once (default 512).
 	ProbeConcurrency int
 	// HostConcurrency caps simultaneous connections to one address
-	// (default 8; the connect and all probes of an endpoint count as one).
+	// (default DefaultHostConcurrency), every probe's connection included.
 	HostConcurrency int
 	// Rate caps new connection attempts per second (0: no cap).
 	Rate float64
@@ -93,7 +92,7 @@ func (c *Config) defaults() {
 		c.ProbeConcurrency = 512
 	}
 	if c.HostConcurrency <= 0 {
-		c.HostConcurrency = 8
+		c.HostConcurrency = DefaultHostConcurrency
 	}
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = 3 * time.Second
@@ -182,7 +181,7 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	for range examinersN {
 		examiners.Go(func() error {
 			for op := range opened {
-				ep, ok := examine(ctx, &cfg, probeDialer, op)
+				ep, ok := examine(ctx, &cfg, probeDialer, hosts, op)
 				sink.examining.Add(-1)
 				hosts.release(op.p.IP)
 				cfg.Progress.Done.Add(1)
@@ -387,7 +386,7 @@ func SortEndpoints(eps []report.Endpoint) {
 
 // examine runs every probe on one open port under the endpoint deadline.
 // ok is false when the sweep was interrupted before the endpoint finished.
-func examine(ctx context.Context, cfg *Config, base probes.Dialer, op openPort) (*report.Endpoint, bool) {
+func examine(ctx context.Context, cfg *Config, base probes.Dialer, hosts *hostLimiter, op openPort) (*report.Endpoint, bool) {
 	deadline := time.Now().Add(cfg.EndpointTimeout)
 	ectx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
@@ -401,7 +400,7 @@ func examine(ctx context.Context, cfg *Config, base probes.Dialer, op openPort) 
 	}
 	t.CheckHostname = t.SNI != ""
 	ep := quietEndpoint(p, report.StateOpen)
-	d := &primedDialer{conn: op.conn, base: base}
+	d := newEndpointDialer(op.conn, base, hosts, p.IP)
 	defer d.close()
 	for _, pr := range cfg.Probes {
 		if err := runProbe(ectx, pr, d, t, ep); err != nil {
@@ -461,32 +460,4 @@ type ProbePanicError struct {
 
 func (e *ProbePanicError) Error() string {
 	return fmt.Sprintf("internal error in the %s probe: %s (please report it)", e.Probe, e.Value)
-}
-
-// primedDialer hands out the connection the connect phase opened on its
-// first dial, so the first probe costs no new SYN, then dials afresh.
-type primedDialer struct {
-	mu   sync.Mutex
-	conn net.Conn
-	base probes.Dialer
-}
-
-func (d *primedDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	d.mu.Lock()
-	c := d.conn
-	d.conn = nil
-	d.mu.Unlock()
-	if c != nil {
-		return c, nil
-	}
-	return d.base.DialContext(ctx, network, addr)
-}
-
-func (d *primedDialer) close() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.conn != nil {
-		_ = d.conn.Close()
-		d.conn = nil
-	}
 }

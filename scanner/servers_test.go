@@ -157,6 +157,8 @@ type sweepOptions struct {
 	resolver        scanner.Resolver
 	// first are probes run before the default ones (a test's own probe).
 	first []probes.Probe
+	// dialer, when set, is injected for the connect phase and the probes.
+	dialer probes.Dialer
 }
 
 // hostsFile resolves names from a fixed table, like /etc/hosts would: the
@@ -213,6 +215,7 @@ func sweep(t *testing.T, targets []string, ports []int, o sweepOptions) *report.
 		Rules:           findings.RuleConfig{ExpiryWarn: 30 * 24 * time.Hour},
 		SNI:             o.sni,
 		ShowClosed:      o.showClosed,
+		Dialer:          o.dialer,
 	}
 	rep, err := scanner.Sweep(ctx, cfg, set)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/tlsweep/tlsweep/scanner"
 )
 
 // Every flag is declared here, once; commands take the groups they need.
@@ -39,7 +41,7 @@ func sweepFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "concurrency", Aliases: []string{"c"}, Value: 4096, Usage: "connection attempts in flight; each firewalled port holds one for all of --timeout"},
 		&cli.IntFlag{Name: "probe-concurrency", Value: 512, Usage: "open endpoints examined (handshakes, probes) at once"},
-		&cli.IntFlag{Name: "host-concurrency", Value: 8, Usage: "simultaneous connections to one address"},
+		&cli.IntFlag{Name: "host-concurrency", Value: scanner.DefaultHostConcurrency, Usage: "simultaneous connections to one address, every check included"},
 		&cli.BoolFlag{Name: "fixed-timeout", Usage: "turn adaptive timing off: every connect waits all of --timeout, with no retry"},
 		&cli.Float64Flag{Name: "rate", Usage: "cap new connection attempts per second (default: no cap)"},
 		&cli.StringFlag{Name: "shard", Usage: "scan slice `K/N` of the probe space (N machines each take one K); index:I/N is the zero-based form, slice I+1"},
