@@ -24,9 +24,12 @@ var htmlTemplate = sync.OnceValues(func() (*template.Template, error) {
 })
 
 // WriteHTML writes r as one self-contained HTML page that reads well in a
-// mail client: inline CSS only, no script, no external resource. It shows
-// the findings by severity, what changed since the baseline, a table of the
-// endpoints and the leaf certificates by days left.
+// mail client: inline CSS only, no script, no external resource. It leads
+// with what to fix (findings grouped by rule, worst first, each with its
+// endpoints in a collapsible list; hosts by worst severity and grade), then
+// charts of certificate expiry, grades and, with a baseline, new, resolved
+// and unchanged findings; then what changed, a table of the endpoints and
+// the leaf certificates by days left.
 //
 // Strings from the report are sanitized like the table's, then escaped by
 // html/template.
@@ -86,6 +89,9 @@ type htmlView struct {
 	Changes                                                    *htmlChanges
 	Endpoints                                                  []htmlEndpoint
 	Expiries                                                   []expiry
+	Fix                                                        []fixGroup
+	Hosts                                                      []hostRow
+	Timeline, Grades, ChangeBars                               []bar
 }
 
 type htmlChanges struct {
@@ -129,8 +135,13 @@ func newHTMLView(r *report.Report) *htmlView {
 		Incomplete: !r.Complete,
 		Summary: fmt.Sprintf("%s, %s: %d open (%d TLS, %d plaintext, %d unknown), %d closed, %d filtered.",
 			plural(s.Hosts, "host"), plural(s.Probes, "probe"), s.Open, s.TLS, s.Plaintext, s.Unknown, s.Closed, s.Filtered),
-		Counts:   severityCounts(r),
-		Expiries: expiries(r),
+		Counts:     severityCounts(r),
+		Expiries:   expiries(r),
+		Fix:        fixGroups(r),
+		Hosts:      hostRows(r),
+		Timeline:   expiryTimeline(r),
+		Grades:     gradeBars(r),
+		ChangeBars: changeBars(r),
 	}
 	if c := r.Changes; c != nil {
 		hc := &htmlChanges{
