@@ -129,25 +129,13 @@ func Expand(ctx context.Context, cfg TargetConfig) (*TargetSet, error) {
 		needPorts = needPorts || sp.port == 0
 		specs = append(specs, sp)
 	}
-	var incl, excl []targetSpan
-	for _, tok := range cfg.Exclude {
-		sp, err := ParseTarget(tok)
-		switch {
-		case err != nil:
-			return nil, err
-		case sp.name != "" || sp.port != 0:
-			return nil, &TargetError{Token: tok, Reason: "excludes take addresses, CIDRs or ranges, not host names or ports"}
-		}
-		excl = append(excl, targetSpan{sp.lo, sp.hi})
+	excl, err := parseExcludes(cfg.Exclude)
+	if err != nil {
+		return nil, err
 	}
-	var ports []int
-	for _, p := range cfg.Ports {
-		if p < 1 || p > 65535 {
-			return nil, fmt.Errorf("invalid port %d: want 1..65535", p)
-		}
-		if !slices.Contains(ports, p) {
-			ports = append(ports, p)
-		}
+	ports, err := uniquePorts(cfg.Ports)
+	if err != nil {
+		return nil, err
 	}
 	ports, nSlow := slowFirst(ports, func(p int) int { return p })
 	if needPorts && len(ports) == 0 {
@@ -157,6 +145,7 @@ func Expand(ctx context.Context, cfg TargetConfig) (*TargetSet, error) {
 	if err != nil {
 		return nil, err
 	}
+	var incl []targetSpan
 	for _, sp := range specs {
 		if sp.name == "" && sp.port == 0 {
 			incl = append(incl, targetSpan{sp.lo, sp.hi})
@@ -174,10 +163,64 @@ func Expand(ctx context.Context, cfg TargetConfig) (*TargetSet, error) {
 			return nil, tooMany
 		}
 	}
-	type hostKey struct {
-		name string // lower-cased; "" for address targets
-		ip   netip.Addr
+	named := s.addNamed(specs, resolved, excl)
+	pinHosts := s.addPinned(specs, resolved, excl, incl, named)
+	s.pinned, s.pSlow = slowFirst(s.pinned, func(p Probe) int { return p.Port })
+	hosts, c1 := bits.Add64(s.nAll, uint64(len(s.named)+len(pinHosts)), 0)
+	if c1 != 0 {
+		return nil, tooMany
 	}
+	if cfg.MaxHosts > 0 && hosts > uint64(cfg.MaxHosts) {
+		return nil, fmt.Errorf("%d hosts exceed --max-hosts %d; raise --max-hosts if you mean it", hosts, cfg.MaxHosts)
+	}
+	h, all := bits.Mul64(s.nAll, uint64(len(ports)))
+	n, c := bits.Add64(all, uint64(len(s.named)*len(ports)+len(s.pinned)), 0)
+	if h|c != 0 {
+		return nil, fmt.Errorf("%d hosts on %d ports exceed 2^64-1 probes; narrow the targets", hosts, len(ports))
+	}
+	s.hosts, s.n = hosts, n
+	return s, nil
+}
+
+// parseExcludes turns --exclude tokens into address spans.
+func parseExcludes(tokens []string) ([]targetSpan, error) {
+	var excl []targetSpan
+	for _, tok := range tokens {
+		sp, err := ParseTarget(tok)
+		switch {
+		case err != nil:
+			return nil, err
+		case sp.name != "" || sp.port != 0:
+			return nil, &TargetError{Token: tok, Reason: "excludes take addresses, CIDRs or ranges, not host names or ports"}
+		}
+		excl = append(excl, targetSpan{sp.lo, sp.hi})
+	}
+	return excl, nil
+}
+
+// uniquePorts checks every port and drops repeats, keeping the first.
+func uniquePorts(in []int) ([]int, error) {
+	var ports []int
+	for _, p := range in {
+		if p < 1 || p > 65535 {
+			return nil, fmt.Errorf("invalid port %d: want 1..65535", p)
+		}
+		if !slices.Contains(ports, p) {
+			ports = append(ports, p)
+		}
+	}
+	return ports, nil
+}
+
+// hostKey is one host of a named target: a name may resolve to several.
+type hostKey struct {
+	name string // lower-cased; "" for address targets
+	ip   netip.Addr
+}
+
+// addNamed adds every address of every named target without a port, once
+// per name and address, skipping excluded addresses.
+func (s *TargetSet) addNamed(specs []TargetSpec, resolved map[string][]netip.Addr, excl []targetSpan) map[hostKey]bool {
 	named := map[hostKey]bool{}
 	for _, sp := range specs {
 		for _, ip := range resolved[strings.ToLower(sp.lookup)] {
@@ -188,6 +231,12 @@ func Expand(ctx context.Context, cfg TargetConfig) (*TargetSet, error) {
 			}
 		}
 	}
+	return named
+}
+
+// addPinned adds the host:port targets that the swept hosts and ports do
+// not already cover, once each. It returns the hosts they add.
+func (s *TargetSet) addPinned(specs []TargetSpec, resolved map[string][]netip.Addr, excl, incl []targetSpan, named map[hostKey]bool) map[hostKey]bool {
 	type pinKey struct {
 		hostKey
 		port int
@@ -206,32 +255,17 @@ func Expand(ctx context.Context, cfg TargetConfig) (*TargetSet, error) {
 			}
 			k := pinKey{hostKey{strings.ToLower(sp.name), ip}, sp.port}
 			covered := named[k.hostKey] || sp.name == "" && spansContain(incl, ip)
-			if covered && slices.Contains(ports, sp.port) || pinSeen[k] {
+			if covered && slices.Contains(s.ports, sp.port) || pinSeen[k] {
 				continue
 			}
 			pinSeen[k] = true
 			if !covered {
 				pinHosts[k.hostKey] = true
 			}
-			p := Probe{Host: sp.name, IP: ip, Port: sp.port}
-			s.pinned = append(s.pinned, p)
+			s.pinned = append(s.pinned, Probe{Host: sp.name, IP: ip, Port: sp.port})
 		}
 	}
-	s.pinned, s.pSlow = slowFirst(s.pinned, func(p Probe) int { return p.Port })
-	hosts, c1 := bits.Add64(s.nAll, uint64(len(s.named)+len(pinHosts)), 0)
-	if c1 != 0 {
-		return nil, tooMany
-	}
-	if cfg.MaxHosts > 0 && hosts > uint64(cfg.MaxHosts) {
-		return nil, fmt.Errorf("%d hosts exceed --max-hosts %d; raise --max-hosts if you mean it", hosts, cfg.MaxHosts)
-	}
-	h, all := bits.Mul64(s.nAll, uint64(len(ports)))
-	n, c := bits.Add64(all, uint64(len(s.named)*len(ports)+len(s.pinned)), 0)
-	if h|c != 0 {
-		return nil, fmt.Errorf("%d hosts on %d ports exceed 2^64-1 probes; narrow the targets", hosts, len(ports))
-	}
-	s.hosts, s.n = hosts, n
-	return s, nil
+	return pinHosts
 }
 
 // resolveTargets looks up every distinct host name in specs, a few at a
