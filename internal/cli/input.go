@@ -21,13 +21,19 @@ const (
 // tlsweep. A give-up leaves the open blocked in its goroutine; the process
 // is on its way out.
 func openInput(ctx context.Context, name string) (*os.File, error) {
+	return openInterruptibly(ctx, func() (*os.File, error) { return os.Open(name) })
+}
+
+// openInterruptibly runs open in a goroutine and returns its file, or
+// ctx's error when ctx ends first; a file opened after that is closed.
+func openInterruptibly(ctx context.Context, open func() (*os.File, error)) (*os.File, error) {
 	type opened struct {
 		f   *os.File
 		err error
 	}
 	ch := make(chan opened, 1)
 	go func() {
-		f, err := os.Open(name)
+		f, err := open()
 		ch <- opened{f, err}
 	}()
 	select {

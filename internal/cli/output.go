@@ -106,26 +106,7 @@ func (e *env) openOutput(ctx context.Context, dest string) (*output, error) {
 // openSpecial opens a device or FIFO for writing, without truncating or
 // creating anything.
 func openSpecial(ctx context.Context, path string) (*os.File, error) {
-	type opened struct {
-		f   *os.File
-		err error
-	}
-	ch := make(chan opened, 1)
-	go func() {
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		ch <- opened{f, err}
-	}()
-	select {
-	case o := <-ch:
-		return o.f, o.err
-	case <-ctx.Done():
-		go func() {
-			if o := <-ch; o.f != nil {
-				o.f.Close()
-			}
-		}()
-		return nil, ctx.Err()
-	}
+	return openInterruptibly(ctx, func() (*os.File, error) { return os.OpenFile(path, os.O_WRONLY, 0) })
 }
 
 // commit makes what was written the destination's content.
