@@ -109,12 +109,17 @@ func spreadExpiry(r *report.Report) {
 	}
 }
 
-// checkNoScript: the page has no script element, and the hostile strings
-// are text: the title is the report's, the body shows them escaped.
+// checkNoScript: the page has no script element and a policy that forbids
+// them, and the hostile strings are text: the title is the report's, the
+// body shows them escaped.
 func checkNoScript(t *testing.T, dom string) {
 	t.Helper()
 	if regexp.MustCompile(`(?i)<script`).MatchString(dom) {
 		t.Error("the DOM holds a script element")
+	}
+	csp := `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`
+	if !strings.Contains(dom, csp) {
+		t.Error("the page lacks the Content-Security-Policy that forbids scripts and external resources")
 	}
 	title := regexp.MustCompile(`(?s)<title>(.*?)</title>`).FindStringSubmatch(dom)
 	escaped := strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(hostileScript)
