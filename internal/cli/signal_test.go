@@ -388,7 +388,7 @@ func signalSecondStuck(t *testing.T, s *signalSetup) {
 	}
 }
 
-// SIGINT and SIGTERM back to back during the sweep: the second ends the
+// SIGINT and SIGTERM together during the sweep: the second ends the
 // process with 130 before any report is written; the report it was to
 // replace is untouched, and the temporary output file is removed.
 func signalSecondCleanup(t *testing.T, s *signalSetup) {
@@ -405,8 +405,13 @@ func signalSecondCleanup(t *testing.T, s *signalSetup) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Fatalf("files in the output directory during the sweep: %v, want the report and a temporary file", entries)
 	}
+	// The process is frozen while both signals are sent, so they arrive
+	// together: sent one after the other, a quick sweep could stop and
+	// write its report between them on a loaded machine.
+	p.signal(t, syscall.SIGSTOP)
 	p.signal(t, os.Interrupt)
-	sent := p.signal(t, syscall.SIGTERM)
+	p.signal(t, syscall.SIGTERM)
+	sent := p.signal(t, syscall.SIGCONT)
 	p.wait(t, time.Second)
 	t.Logf("exited %s after the second signal: %v", time.Since(sent).Round(time.Millisecond), p.err)
 	if !p.stoppedBySecond() {
