@@ -100,8 +100,8 @@ func TestImageScansTheDemoEstate(t *testing.T) {
 		t.Fatalf("tlsweep demo in the image: exit %d\n%s", code, stderr)
 	}
 	r := parseReport(t, out)
-	if !r.Complete || r.Summary.Open != 7 || r.Summary.TLS != 3 || r.Summary.Plaintext != 3 {
-		t.Errorf("demo in the image: complete %v, %d open (%d tls, %d plaintext); want complete, 7 open (3 tls, 3 plaintext)",
+	if !r.Complete || r.Summary.Open != 9 || r.Summary.TLS != 4 || r.Summary.Plaintext != 4 {
+		t.Errorf("demo in the image: complete %v, %d open (%d tls, %d plaintext); want complete, 9 open (4 tls, 4 plaintext)",
 			r.Complete, r.Summary.Open, r.Summary.TLS, r.Summary.Plaintext)
 	}
 

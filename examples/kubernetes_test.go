@@ -187,8 +187,8 @@ func TestKubernetesJobsRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := parseReport(t, string(b))
-	if !r.Complete || r.Summary.Open != 7 || r.Shard != "" {
-		t.Errorf("merged report: complete %v, %d open, shard %q; want the complete sweep of the estate, 7 open", r.Complete, r.Summary.Open, r.Shard)
+	if !r.Complete || r.Summary.Open != 9 || r.Shard != "" {
+		t.Errorf("merged report: complete %v, %d open, shard %q; want the complete sweep of the estate, 9 open", r.Complete, r.Summary.Open, r.Shard)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "results", "all.html")); err != nil {
 		t.Errorf("the report container wrote no all.html: %v", err)

@@ -16,8 +16,10 @@ import (
 // TestIntegrationDemoEstate sweeps the demo estate on the backup profile
 // with the demo CA trusted and the default pipeline: exactly the rows and
 // findings `tlsweep demo` prints. It fails when the versions probe
-// (weak-cipher on 4288), the HTTP probe (missing-hsts on 11443) or the FTP
-// probe (AUTH TLS and expiring-certificate on 11001) leaves probes.Default.
+// (weak-cipher on 4288), the HTTP probe (missing-hsts on 11443 and on the
+// Code42 console 4285) or the FTP probe (AUTH TLS and expiring-certificate
+// on 11001) leaves probes.Default, or when the backup profile loses the
+// consoles (4285, 4280).
 func TestIntegrationDemoEstate(t *testing.T) {
 	t.Parallel()
 	e, err := lab.Start(time.Now())
@@ -44,8 +46,10 @@ func TestIntegrationDemoEstate(t *testing.T) {
 		findings                  []string
 	}
 	want := []row{
+		{e.Code42, 4280, "code42-console-http", "plaintext", "http", "", "HTTP/1.1 400 Bad Request", false, []string{"plaintext-listener"}},
 		{e.Code42, 4282, "code42-legacy-client", "plaintext", "unknown", "", `\x00\x00\x00\x0bC42LEGACY\x01\x05`, false, []string{"plaintext-listener"}},
 		{e.Code42, 4283, "code42-legacy-server", "unknown", "", "", "", false, []string{"unidentified-listener"}},
+		{e.Code42, 4285, "code42-console", "tls", "", "TLS1.3", "", false, []string{"self-signed-certificate", "missing-hsts"}},
 		{e.Code42, 4287, "code42-client", "tls", "", "TLS1.2", "", false, []string{"self-signed-certificate"}},
 		{e.Code42, 4288, "code42-server", "tls", "", "TLS1.0", "", true, []string{"deprecated-protocol", "weak-cipher", "weak-key"}},
 		{e.Sesam, 11000, "sesam-http", "plaintext", "http", "", "HTTP/1.1 400 Bad Request", false, []string{"plaintext-listener"}},
@@ -65,8 +69,8 @@ func TestIntegrationDemoEstate(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("demo table:\n got %+v\nwant %+v", got, want)
 	}
-	wantSum := report.Summary{Hosts: 2, Probes: 14, Open: 7, Closed: 7, TLS: 3, Plaintext: 3, Unknown: 1,
-		Findings: report.SeverityCounts{High: 5, Medium: 4, Low: 2}}
+	wantSum := report.Summary{Hosts: 2, Probes: 24, Open: 9, Closed: 15, TLS: 4, Plaintext: 4, Unknown: 1,
+		Findings: report.SeverityCounts{High: 6, Medium: 5, Low: 3}}
 	if counts(rep.Summary) != wantSum {
 		t.Errorf("summary %+v, want %+v", rep.Summary, wantSum)
 	}

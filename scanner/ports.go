@@ -7,14 +7,25 @@ import (
 	"strings"
 )
 
+// What a profile port should speak, as the vendor guidance has it.
+const (
+	// ExpectTLS: the port serves TLS.
+	ExpectTLS = "tls"
+	// ExpectSSH: the port serves SSH, encrypted but not TLS.
+	ExpectSSH = "ssh"
+	// ExpectClosed: a legacy or plaintext listener that should be switched off.
+	ExpectClosed = "closed"
+)
+
 // PortInfo says what a port is for and what it should speak.
 type PortInfo struct {
 	Port    int
 	Service string
-	// Expect is the transport the vendor guidance wants: "tls", or "closed"
-	// for legacy and plaintext listeners that should be switched off.
+	// Expect is the transport the vendor guidance wants: ExpectTLS,
+	// ExpectSSH or ExpectClosed.
 	Expect string
-	Note   string
+	// Note is the vendor's advice for the port, in one line.
+	Note string
 	// NotHTTP is set for TLS ports that carry another application protocol.
 	NotHTTP bool
 }
@@ -27,23 +38,57 @@ type Profile struct {
 }
 
 var code42Ports = []PortInfo{
-	{4287, "code42-client", "tls", "Code42 client-to-server, TLS 1.2", true},
-	{4288, "code42-server", "tls", "Code42 server-to-server, TLS 1.2", true},
-	{4282, "code42-legacy-client", "closed", "Code42 legacy custom protocol (TLS port minus 5), versions 5.3 and earlier", true},
-	{4283, "code42-legacy-server", "closed", "Code42 legacy custom protocol (TLS port minus 5), versions 5.3 and earlier", true},
+	{4287, "code42-client", ExpectTLS, "Code42 client-to-server, TLS 1.2", true},
+	{4288, "code42-server", ExpectTLS, "Code42 server-to-server, TLS 1.2", true},
+	{4285, "code42-console", ExpectTLS, "Code42 administration console over HTTPS (https://server:4285/console), also Code42 apps 6.5 and later; use a CA-signed certificate and send an HSTS header", false},
+	{4280, "code42-console-http", ExpectClosed, "Code42 administration console over plain HTTP; open it only where the server does not use TLS", false},
+	{4282, "code42-legacy-client", ExpectClosed, "Code42 legacy custom protocol (TLS port minus 5), versions 5.3 and earlier", true},
+	{4283, "code42-legacy-server", ExpectClosed, "Code42 legacy custom protocol (TLS port minus 5), versions 5.3 and earlier", true},
 }
 
 var sesamPorts = []PortInfo{
-	{11443, "sesam-https", "tls", "SEP sesam HTTPS (STPD); refuse TLS 1.0/1.1, SSL 3, 3DES, DES", false},
-	{11000, "sesam-http", "closed", "SEP sesam plaintext HTTP; switch off (comment out STPD_HTTP_PORT)", false},
-	{11001, "sesam-ftp", "closed", "SEP sesam plaintext FTP; switch off (comment out STPD_PORT)", false},
+	{11443, "sesam-https", ExpectTLS, "SEP sesam HTTPS (STPD); refuse TLS 1.0/1.1, SSL 3, 3DES, DES", false},
+	{11000, "sesam-http", ExpectClosed, "SEP sesam plaintext HTTP; switch off (comment out STPD_HTTP_PORT)", false},
+	{11001, "sesam-ftp", ExpectClosed, "SEP sesam plaintext FTP; switch off (comment out STPD_PORT)", false},
+	{11401, "sesam-gui", ExpectTLS, "SEP sesam remote GUI server; encrypt the GUI's connections (5.1.0 and later can switch its HTTP off)", false},
+	{11301, "sesam-ctrl", ExpectClosed, "SEP sesam client control (sm_ctrl, CTRL access mode), cleartext; use SMSSH (11322) instead", true},
+	{11322, "sesam-smssh", ExpectSSH, "SEP sesam SMSSH, SSH-based client control, the recommended access mode", true},
 }
 
-// Profiles lists the named port sets -p accepts, the default first.
+// missionPorts are the seven data-path ports the first tlsweep scanned by
+// default (and the benchmark rig serves): the Code42 client, server and
+// legacy ports and sesam's HTTPS, HTTP and FTP, without the consoles.
+var missionPorts = pick(slices.Concat(code42Ports, sesamPorts), 4287, 4288, 4282, 4283, 11443, 11000, 11001)
+
+// Profiles lists the named port sets -p accepts, the default first. The
+// default covers every vendor listener, consoles and control ports
+// included; mission keeps the original seven-port set.
 var Profiles = []Profile{
-	{"backup", "Code42 and SEP sesam (default)", slices.Concat(code42Ports, sesamPorts)},
-	{"code42", "Code42 backup server", code42Ports},
-	{"sesam", "SEP sesam backup server", sesamPorts},
+	{"backup", "every Code42 and SEP sesam listener (default)", slices.Concat(code42Ports, sesamPorts)},
+	{"code42", "Code42 backup server, consoles included", code42Ports},
+	{"sesam", "SEP sesam backup server and client ports", sesamPorts},
+	{"mission", "the seven Code42 and SEP sesam data ports the default scanned before the consoles and control ports joined it", missionPorts},
+}
+
+// pick returns the entries of from for ports, in the order ports names them.
+func pick(from []PortInfo, ports ...int) []PortInfo {
+	out := make([]PortInfo, 0, len(ports))
+	for _, port := range ports {
+		if i := slices.IndexFunc(from, func(p PortInfo) bool { return p.Port == port }); i >= 0 {
+			out = append(out, from[i])
+		}
+	}
+	return out
+}
+
+// profilePort is the default profile's entry for port, if it has one.
+func profilePort(port int) (PortInfo, bool) {
+	for _, p := range Profiles[0].Ports {
+		if p.Port == port {
+			return p, true
+		}
+	}
+	return PortInfo{}, false
 }
 
 // wellKnown names common ports outside the profiles.
@@ -55,35 +100,35 @@ var wellKnown = map[int]string{
 
 // ServiceName names the service usually found on port, or "".
 func ServiceName(port int) string {
-	for _, p := range Profiles[0].Ports {
-		if p.Port == port {
-			return p.Service
-		}
+	if p, ok := profilePort(port); ok {
+		return p.Service
 	}
 	return wellKnown[port]
 }
 
 // slowToExamine reports whether an open port is likely to keep an
-// examiner longest: an HTTPS port gets the TLS checks and then an HTTP
-// request, which a server may leave unanswered until the timeout. A sweep
-// sends these probes early while examiners are free (see probeSource).
+// examiner longest: an HTTPS port (a profile's TLS port that may carry
+// HTTP, such as the consoles, or a well-known HTTPS port) gets the TLS
+// checks and then an HTTP request, which a server may leave unanswered
+// until the timeout. A sweep sends these probes early while examiners are
+// free (see probeSource).
 func slowToExamine(port int) bool {
-	switch ServiceName(port) {
-	case "https", "https-alt", "sesam-https":
+	if p, ok := profilePort(port); ok {
+		return p.Expect == ExpectTLS && !p.NotHTTP
+	}
+	switch wellKnown[port] {
+	case "https", "https-alt":
 		return true
 	}
 	return false
 }
 
 // NotHTTP reports whether port is a profile port known to carry a protocol
-// other than HTTP (Code42's), so an HTTPS request there would only wait.
+// other than HTTP (Code42's data ports, sesam's control ports), so an HTTPS
+// request there would only wait.
 func NotHTTP(port uint16) bool {
-	for _, p := range Profiles[0].Ports {
-		if p.Port == int(port) {
-			return p.NotHTTP
-		}
-	}
-	return false
+	p, ok := profilePort(int(port))
+	return ok && p.NotHTTP
 }
 
 // ParsePorts reads a -p value: profiles, ports and ranges separated by

@@ -11,11 +11,12 @@ func TestParsePorts(t *testing.T) {
 		in   string
 		want []int
 	}{
-		{"backup", []int{4282, 4283, 4287, 4288, 11000, 11001, 11443}},
-		{"code42", []int{4282, 4283, 4287, 4288}},
-		{"sesam", []int{11000, 11001, 11443}},
-		{"code42,8443,9000-9003", []int{4282, 4283, 4287, 4288, 8443, 9000, 9001, 9002, 9003}},
-		{" 443 , 443,SESAM ", []int{443, 11000, 11001, 11443}},
+		{"backup", []int{4280, 4282, 4283, 4285, 4287, 4288, 11000, 11001, 11301, 11322, 11401, 11443}},
+		{"code42", []int{4280, 4282, 4283, 4285, 4287, 4288}},
+		{"sesam", []int{11000, 11001, 11301, 11322, 11401, 11443}},
+		{"mission", []int{4282, 4283, 4287, 4288, 11000, 11001, 11443}},
+		{"code42,8443,9000-9003", []int{4280, 4282, 4283, 4285, 4287, 4288, 8443, 9000, 9001, 9002, 9003}},
+		{" 443 , 443,SESAM ", []int{443, 11000, 11001, 11301, 11322, 11401, 11443}},
 		{"1,65535", []int{1, 65535}},
 	}
 	for _, c := range cases {
@@ -36,7 +37,8 @@ func TestParsePorts(t *testing.T) {
 }
 
 // TestProfilesInvariants: every profile port has a service and an
-// expectation, and backup is exactly code42 plus sesam.
+// expectation, backup is exactly code42 plus sesam, and every other
+// profile's entry for a port is backup's.
 func TestProfilesInvariants(t *testing.T) {
 	if Profiles[0].Name != "backup" {
 		t.Fatalf("default profile is %q", Profiles[0].Name)
@@ -44,11 +46,16 @@ func TestProfilesInvariants(t *testing.T) {
 	seen := map[int]bool{}
 	for _, p := range Profiles[1:] {
 		for _, pi := range p.Ports {
-			seen[pi.Port] = true
+			if b, ok := profilePort(pi.Port); !ok || b != pi {
+				t.Errorf("profile %s: port %d is %+v, backup has %+v", p.Name, pi.Port, pi, b)
+			}
+			if p.Name != "mission" {
+				seen[pi.Port] = true
+			}
 		}
 	}
 	for _, pi := range Profiles[0].Ports {
-		if pi.Service == "" || (pi.Expect != "tls" && pi.Expect != "closed") || pi.Note == "" {
+		if pi.Service == "" || !slices.Contains([]string{ExpectTLS, ExpectSSH, ExpectClosed}, pi.Expect) || pi.Note == "" {
 			t.Errorf("port %d lacks service, expectation or note: %+v", pi.Port, pi)
 		}
 		if !seen[pi.Port] {
@@ -61,8 +68,19 @@ func TestProfilesInvariants(t *testing.T) {
 	if len(seen) != len(Profiles[0].Ports) {
 		t.Errorf("backup has %d ports, vendor profiles %d", len(Profiles[0].Ports), len(seen))
 	}
-	if !NotHTTP(4287) || !NotHTTP(4288) || NotHTTP(11443) || NotHTTP(8443) {
-		t.Error("NotHTTP: Code42 ports carry their own protocol; sesam HTTPS and unknown ports may be HTTP")
+	if !NotHTTP(4287) || !NotHTTP(4288) || NotHTTP(11443) || NotHTTP(8443) || NotHTTP(4285) || NotHTTP(11401) {
+		t.Error("NotHTTP: Code42 data ports carry their own protocol; sesam HTTPS, the consoles and unknown ports may be HTTP")
+	}
+	// The HTTPS consoles get the HTTP request (and its HSTS check), so
+	// they are examined early with the other HTTPS ports.
+	for port, slow := range map[int]bool{4285: true, 11443: true, 11401: true, 443: true, 8443: true,
+		4287: false, 4280: false, 11322: false, 11301: false, 22: false} {
+		if slowToExamine(port) != slow {
+			t.Errorf("slowToExamine(%d) = %v, want %v", port, !slow, slow)
+		}
+	}
+	if p := profileByName("mission"); p == nil || len(p.Ports) != 7 {
+		t.Error("the mission profile is not the seven-port set")
 	}
 	// The Code42 legacy ports are the TLS ports minus 5.
 	if ServiceName(4287-5) != "code42-legacy-client" || ServiceName(4288-5) != "code42-legacy-server" {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -22,8 +23,8 @@ func (e *env) portsCommand() *cli.Command {
 			for _, p := range scanner.Profiles {
 				fmt.Fprintf(w, "%s\t%s\n", p.Name, p.Doc)
 				for _, pi := range p.Ports {
-					expect := "TLS"
-					if pi.Expect == "closed" {
+					expect := strings.ToUpper(pi.Expect) // TLS, SSH
+					if pi.Expect == scanner.ExpectClosed {
 						expect = "should be closed"
 					}
 					fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", strconv.Itoa(pi.Port), pi.Service, expect, pi.Note)

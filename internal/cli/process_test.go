@@ -104,11 +104,11 @@ func TestLabCommand(t *testing.T) {
 			break
 		}
 	}
-	if listeners != 7 || len(try) == 0 || try[0] != "scan" {
+	if listeners != 9 || len(try) == 0 || try[0] != "scan" {
 		t.Fatalf("lab printed %d listeners and the command %q; stderr %s", listeners, try, stderr.String())
 	}
 	out, err := exec.Command(bin, append([]string{"scan", "--no-color"}, try[1:]...)...).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "code42-client") || !strings.Contains(string(out), "7 open") {
+	if err != nil || !strings.Contains(string(out), "code42-client") || !strings.Contains(string(out), "9 open") {
 		t.Errorf("the printed command %q: %v\n%s", try, err, out)
 	}
 	if err := lab.Process.Signal(os.Interrupt); err != nil {

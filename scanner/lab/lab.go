@@ -44,6 +44,8 @@ func (e *Estate) Listeners() []Listener {
 		{e.Code42, "4288", "Code42 server TLS 1.0 only, RSA-1024 key signed by the demo CA"},
 		{e.Code42, "4282", "Code42 legacy non-TLS protocol (greets first)"},
 		{e.Code42, "4283", "Code42 legacy port, accepts and stays silent"},
+		{e.Code42, "4285", "Code42 administration console over HTTPS, self-signed certificate, no HSTS"},
+		{e.Code42, "4280", "Code42 legacy administration console over plain HTTP"},
 		{e.Sesam, "11443", "SEP sesam HTTPS, internal-CA certificate expiring in 20 days, no HSTS"},
 		{e.Sesam, "11000", "SEP sesam plaintext HTTP"},
 		{e.Sesam, "11001", "SEP sesam plaintext FTP, offers AUTH TLS but does not require it"},
@@ -113,6 +115,15 @@ func startAt(code42, sesam string, now time.Time) (_ *Estate, err error) {
 	if err := e.serveRaw(code42, 4283, silent); err != nil {
 		return nil, err
 	}
+	console := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "Code42 administration console\n")
+	})
+	if err := e.serveHTTP(code42, 4285, console, consoleTLS(selfSigned)); err != nil {
+		return nil, err
+	}
+	if err := e.serveHTTP(code42, 4280, console, nil); err != nil {
+		return nil, err
+	}
 	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Server", "STPD")
 		_, _ = io.WriteString(w, "SEP sesam\n")
@@ -128,6 +139,12 @@ func startAt(code42, sesam string, now time.Time) (_ *Estate, err error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// consoleTLS is the Code42 console's TLS: TLS 1.2 and 1.3 with the
+// server's out-of-the-box self-signed certificate.
+func consoleTLS(c *Cert) *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{c.TLSCertificate()}}
 }
 
 // CAPool is a pool holding the demo CA.
