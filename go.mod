@@ -22,7 +22,7 @@ require (
 	gopkg.in/yaml.v3 v3.0.1
 )
 
-require golang.org/x/net v0.63.0 // indirect
+require golang.org/x/net v0.63.0
 
 require (
 	github.com/Mzack9999/gcache v0.0.0-20230410081825-519e28eab057 // indirect
