@@ -31,8 +31,13 @@ type Config struct {
 	// HostConcurrency caps simultaneous connections to one address
 	// (default DefaultHostConcurrency), every probe's connection included.
 	HostConcurrency int
-	// Rate caps new connection attempts per second (0: no cap).
+	// Rate caps new connection attempts per second (0: no cap); with SYN,
+	// SYNs sent (the command's default is then DefaultSYNRate).
 	Rate float64
+	// SYN discovers open IPv4 ports with SYNs from a raw socket instead of
+	// connects (see syn.go): root or CAP_NET_RAW, Linux only. IPv6 probes
+	// are connected to as without it.
+	SYN bool
 	// ConnectTimeout bounds the TCP connect (default 3s): the longest a
 	// probe waits for an answer. With adaptive timing (the default, see
 	// FixedTimeout) a silent probe waits a few learned round trips, is
@@ -132,6 +137,14 @@ type openPort struct {
 // caller fills Tool, Targets and Ports.
 func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, error) {
 	cfg.defaults()
+	var syn *synSockets
+	if cfg.SYN {
+		var err error
+		if syn, err = openSYN(); err != nil {
+			return nil, err
+		}
+		defer syn.close()
+	}
 	r := &report.Report{Schema: report.Schema, StartedAt: cfg.Now().UTC(), Endpoints: []report.Endpoint{}}
 	ord := newClassOrder(set.classes(), cfg.Shard)
 	cfg.Progress.Total.Store(ord.count)
@@ -173,7 +186,9 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	connectDone := make(chan struct{})
 	go func() {
 		defer close(connectDone)
-		if cfg.Dialer != nil || !runRawEngines(ctx, cfg.Concurrency, src, sink, pace) {
+		if syn != nil {
+			runSYN(ctx, &cfg, syn, probeDialer, src, sink, pace)
+		} else if cfg.Dialer != nil || !runRawEngines(ctx, cfg.Concurrency, src, sink, pace) {
 			runDialWorkers(ctx, &cfg, probeDialer, src, sink, pace)
 		}
 	}()
@@ -217,7 +232,7 @@ func timingSummary(cfg *Config) *report.Timing {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	p := cfg.Progress
 	return &report.Timing{
-		Adaptive:   !cfg.FixedTimeout && cfg.Dialer == nil && engineAvailable,
+		Adaptive:   !cfg.FixedTimeout && (cfg.SYN || cfg.Dialer == nil && engineAvailable),
 		RTTSamples: p.RTT.Count(),
 		RTTP50Ms:   ms(p.RTT.Quantile(0.5)),
 		RTTP90Ms:   ms(p.RTT.Quantile(0.9)),
@@ -283,8 +298,9 @@ type connectSink struct {
 	examining        atomic.Int64 // open ports handed on and not yet examined
 }
 
-// open hands an open port and its connection to the examiners, which
-// release its host slot. False when the sweep was interrupted first.
+// open hands an open port and its connection (nil: SYN discovery, the
+// examiners connect) to the examiners, which release its host slot. False
+// when the sweep was interrupted first.
 func (s *connectSink) open(p Probe, c net.Conn) bool {
 	s.cfg.Progress.Open.Add(1)
 	s.examining.Add(1)
@@ -293,7 +309,9 @@ func (s *connectSink) open(p Probe, c net.Conn) bool {
 		return true
 	case <-s.ctx.Done():
 		s.examining.Add(-1)
-		c.Close()
+		if c != nil {
+			c.Close()
+		}
 		s.hosts.release(p.IP)
 		return false
 	}

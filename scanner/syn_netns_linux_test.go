@@ -1,0 +1,190 @@
+package scanner_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tlsweep/tlsweep/probes"
+	"github.com/tlsweep/tlsweep/report"
+	"github.com/tlsweep/tlsweep/scanner"
+)
+
+// TestSYNDiscoveryMatchesConnect sweeps a firewalled /24 in a network
+// namespace of the test's own twice, with connects and with --syn: a
+// listener on every address, a refused port, and nftables dropping every
+// SYN to 127.4.0.128/25 (silent). Both sweeps must find the same open
+// ports and count the same closed and filtered ones; with --syn each open
+// port is examined once through the examiners' own connection (the SYN
+// never becomes a connection the server accepts), and the silent addresses
+// cost a few round trips, not --timeout.
+func TestSYNDiscoveryMatchesConnect(t *testing.T) {
+	if !inOwnNetns(t) {
+		return
+	}
+	nftRules(t, `table inet t {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ip daddr 127.4.0.128/25 tcp flags & (syn|ack) == syn drop
+	}
+}`)
+	var accepted atomic.Int64
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close()
+		}
+	}()
+	open, closed := portOf(ln), closedPort(t)
+	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"127.4.0.0/24"}, Ports: []int{open, closed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 5 * time.Second
+	sweep := func(syn bool) (*report.Report, *countProbe, time.Duration) {
+		cp := &countProbe{}
+		start := time.Now()
+		r, err := scanner.Sweep(context.Background(), scanner.Config{ConnectTimeout: timeout, SYN: syn, Rate: 20000, Probes: []probes.Probe{cp}}, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, cp, time.Since(start)
+	}
+	conn, _, _ := sweep(false)
+	before := accepted.Load()
+	syn, cp, el := sweep(true)
+	if got, want := openPorts(syn), openPorts(conn); fmt.Sprint(got) != fmt.Sprint(want) || len(want) != 128 {
+		t.Errorf("--syn found open %v\nconnects found %v (want 128 each)", got, want)
+	}
+	cs, ss := conn.Summary, syn.Summary
+	if !syn.Complete || ss.Open != cs.Open || ss.Closed != cs.Closed || ss.Filtered != cs.Filtered || ss.Filtered != 256 {
+		t.Errorf("--syn summary %+v, connects %+v: want the same counts, 256 filtered", ss, cs)
+	}
+	time.Sleep(50 * time.Millisecond) // the accept loop may lag
+	if n := accepted.Load() - before; cp.seen.Load() != 128 || n != 128 {
+		t.Errorf("--syn: %d endpoints examined, %d connections accepted; want 128 and 128", cp.seen.Load(), n)
+	}
+	tm := ss.Timing
+	if tm == nil || !tm.Adaptive || tm.RTTSamples < 256 || tm.Retries < 256 {
+		t.Errorf("--syn timing %+v: want adaptive, a sample per answered probe and a resend per silent one", tm)
+	}
+	if el > 2*time.Second {
+		t.Errorf("--syn sweep took %v: silent probes should cost a few round trips, not --timeout %v", el, timeout)
+	}
+	t.Logf("--syn swept in %v; timing %+v", el, *tm)
+}
+
+func openPorts(r *report.Report) []string {
+	var out []string
+	for _, ep := range r.Endpoints {
+		if ep.State == report.StateOpen {
+			out = append(out, fmt.Sprintf("%s:%d", ep.IP, ep.Port))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestSYNHostConcurrency: with --syn, many open ports of one address,
+// examined slowly, are never examined more than --host-concurrency at
+// once, and every one is examined.
+func TestSYNHostConcurrency(t *testing.T) {
+	if !inOwnNetns(t) {
+		return
+	}
+	var ports []int
+	for range 12 {
+		ports = append(ports, portOf(listen(t, "127.0.0.1:0", silentConn)))
+	}
+	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"127.0.0.1"}, Ports: ports})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := &countProbe{hold: 30 * time.Millisecond}
+	r, err := scanner.Sweep(context.Background(), scanner.Config{SYN: true, HostConcurrency: 2, ConnectTimeout: time.Second, Probes: []probes.Probe{cp}}, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp.seen.Load() != 12 || r.Summary.Open != 12 || !r.Complete {
+		t.Errorf("examined %d of 12, summary %+v", cp.seen.Load(), r.Summary)
+	}
+	if cp.peak > 2 {
+		t.Errorf("%d endpoints of one host examined at once, --host-concurrency is 2", cp.peak)
+	}
+}
+
+// TestSYNRate: a --syn sweep of silent addresses sends its SYNs at
+// --rate, within 5% over a second, as nftables counts them.
+func TestSYNRate(t *testing.T) {
+	if !inOwnNetns(t) {
+		return
+	}
+	nftRules(t, `table inet t {
+	counter syns { }
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ip daddr 127.5.0.0/18 tcp flags & (syn|ack) == syn counter name syns drop
+	}
+}`)
+	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"127.5.0.0/18"}, Ports: []int{443}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rate = 5000
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := scanner.Sweep(ctx, scanner.Config{SYN: true, Rate: rate, ConnectTimeout: 3 * time.Second}, set)
+		done <- err
+	}()
+	// 16,384 first SYNs take over 3 s: count over the second after the
+	// first 200 ms, then stop the sweep.
+	time.Sleep(200 * time.Millisecond)
+	c1, t1 := nftCounter(t, "syns")
+	time.Sleep(time.Second)
+	c2, t2 := nftCounter(t, "syns")
+	got := float64(c2-c1) / t2.Sub(t1).Seconds()
+	if got < 0.95*rate || got > 1.05*rate {
+		t.Errorf("%.0f SYNs/s over %v, --rate %d", got, t2.Sub(t1), rate)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%.0f SYNs/s at --rate %d", got, rate)
+}
+
+// nftCounter is the packets of the named counter of table inet t, and
+// about when it was read (halfway through the nft command).
+func nftCounter(t *testing.T, name string) (int64, time.Time) {
+	t.Helper()
+	start := time.Now()
+	out, err := exec.Command("nft", "list", "counter", "inet", "t", name).CombinedOutput()
+	at := start.Add(time.Since(start) / 2)
+	if err != nil {
+		t.Fatalf("nft: %v\n%s", err, out)
+	}
+	f := strings.Fields(string(out[strings.Index(string(out), "packets"):]))
+	n, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		t.Fatalf("nft counter: %q", out)
+	}
+	return n, at
+}

@@ -1,0 +1,394 @@
+package scanner
+
+import (
+	"context"
+	"encoding/binary"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tlsweep/tlsweep/probes"
+	"github.com/tlsweep/tlsweep/report"
+)
+
+// The SYN discovery engine: one goroutine sends (new probes at --rate,
+// resends and give-ups when their deadlines pass), one reads answers, one
+// hands open ports to the examiners. The probes awaiting an answer are a
+// table keyed by address and port, under one lock; a probe holds its
+// host's --host-concurrency slot from its SYN until it is decided, and an
+// open port's slot passes to its examination.
+
+// synPending is a probe whose SYN awaits an answer.
+type synPending struct {
+	p       Probe
+	sent    time.Duration // the last SYN went out (engine clock)
+	first   time.Duration // the first SYN went out
+	due     time.Duration // the wait ends
+	learned bool          // due comes from a learned round trip
+	retried bool          // the SYN has been sent again
+}
+
+// synDue is a probe whose wait ended: to send again, or filtered.
+type synDue struct {
+	p      Probe
+	resend bool
+}
+
+type synEngine struct {
+	cfg   *Config
+	sock  *synSockets
+	tx    *synSender
+	src   *probeSource
+	sink  *connectSink
+	pace  *pacer
+	dial  probes.Dialer // for IPv6 probes
+	start time.Time
+
+	mu        sync.Mutex // guards pending, deadlines, rtt and rearm
+	pending   map[uint64]synPending
+	deadlines synHeap
+	rtt       *rttEstimator
+	rearm     bool // the estimate just became usable
+
+	// The sender's own.
+	waiting []Probe // their host is busy, or the same address and port is awaited
+	freed   atomic.Uint64
+	tried   uint64    // freed when waiting was last looked at
+	triedAt time.Time // and when
+	due     []synDue
+	opens   chan Probe
+	v6      chan Probe
+	v6wg    sync.WaitGroup
+}
+
+// synKey names a probe by address and port, as its answer does.
+func synKey(ip [4]byte, port uint16) uint64 {
+	return uint64(binary.BigEndian.Uint32(ip[:]))<<16 | uint64(port)
+}
+
+// runSYN is the discovery phase of a --syn sweep, over sock.
+func runSYN(ctx context.Context, cfg *Config, sock *synSockets, dial probes.Dialer, src *probeSource, sink *connectSink, pace *pacer) {
+	tx, err := newSYNSender(sock)
+	if err != nil { // the template is fixed: cannot happen
+		runDialWorkers(ctx, cfg, dial, src, sink, pace)
+		return
+	}
+	e := &synEngine{cfg: cfg, sock: sock, tx: tx, src: src, sink: sink, pace: pace, dial: dial, start: time.Now(),
+		pending: make(map[uint64]synPending), rtt: newRTTEstimator(cfg.ConnectTimeout, cfg.FixedTimeout),
+		opens: make(chan Probe, synOpensQueue)}
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	readers.Go(func() {
+		defer close(e.opens)
+		e.receive(stop)
+	})
+	readers.Go(func() {
+		for p := range e.opens {
+			e.sink.open(p, nil)
+		}
+	})
+	e.sendAll(ctx)
+	close(stop)
+	readers.Wait()
+	if e.v6 != nil {
+		close(e.v6)
+		e.v6wg.Wait()
+	}
+	// Interrupted: what still awaits an answer gives its host slot back.
+	for _, pd := range e.pending {
+		sink.hosts.release(pd.p.IP)
+	}
+}
+
+func (e *synEngine) now() time.Duration { return time.Since(e.start) }
+
+// sendAll sends every probe's SYN and decides the silent ones, until
+// every probe is decided or ctx ends.
+func (e *synEngine) sendAll(ctx context.Context) {
+	for ctx.Err() == nil {
+		if !e.expire(ctx) {
+			return
+		}
+		if e.issue(ctx) {
+			continue
+		}
+		e.mu.Lock()
+		n := len(e.pending)
+		next, ok := e.deadlines.peek()
+		e.mu.Unlock()
+		if n == 0 && len(e.waiting) == 0 && e.src.exhausted() {
+			return
+		}
+		wait := synIdle
+		if ok {
+			wait = min(wait, max(next.at-e.now(), 0))
+		}
+		time.Sleep(wait)
+	}
+}
+
+// issue sends the next probe's SYN: one held back for its host first, else
+// a new one. False when there was nothing it could send.
+func (e *synEngine) issue(ctx context.Context) bool {
+	if p, ok := e.fromWaiting(); ok {
+		return e.begin(ctx, p)
+	}
+	e.mu.Lock()
+	full := len(e.pending) >= synMaxPending
+	e.mu.Unlock()
+	if full || len(e.waiting) >= engineWaiting {
+		return false
+	}
+	p, ok := e.src.take()
+	if !ok {
+		return false
+	}
+	if !p.IP.Unmap().Is4() {
+		e.connectV6(ctx, p)
+		return true
+	}
+	if !e.sink.hosts.tryAcquire(p.IP) {
+		e.waiting = append(e.waiting, p)
+		return true
+	}
+	return e.begin(ctx, p)
+}
+
+// fromWaiting takes the first held-back probe whose host has a free slot,
+// looking only when a probe was decided since the last look, or a
+// millisecond has passed (an examination may have ended).
+func (e *synEngine) fromWaiting() (Probe, bool) {
+	if len(e.waiting) == 0 {
+		return Probe{}, false
+	}
+	if f := e.freed.Load(); f == e.tried && time.Since(e.triedAt) < time.Millisecond {
+		return Probe{}, false
+	} else {
+		e.tried, e.triedAt = f, time.Now()
+	}
+	for i, p := range e.waiting {
+		if e.sink.hosts.tryAcquire(p.IP) {
+			e.waiting = append(e.waiting[:i], e.waiting[i+1:]...)
+			return p, true
+		}
+	}
+	return Probe{}, false
+}
+
+// begin sends the SYN of p, whose host slot is held. False when ctx ended.
+func (e *synEngine) begin(ctx context.Context, p Probe) bool {
+	ip, port := p.IP.Unmap().As4(), uint16(p.Port)
+	key := synKey(ip, port)
+	e.mu.Lock()
+	_, dup := e.pending[key]
+	e.mu.Unlock()
+	if dup { // the same address and port under another name: one at a time
+		e.sink.hosts.release(p.IP)
+		e.waiting = append(e.waiting, p)
+		return true
+	}
+	if !e.pace.wait(ctx) {
+		e.sink.hosts.release(p.IP)
+		return false
+	}
+	now := e.now()
+	e.mu.Lock()
+	w, learned := e.firstWait(p.IP)
+	e.pending[key] = synPending{p: p, sent: now, first: now, due: now + w, learned: learned}
+	e.deadlines.push(synDeadline{key: key, at: now + w})
+	e.mu.Unlock()
+	return e.transmit(ctx, key, ip, port)
+}
+
+// firstWait is how long a first SYN to ip waits: a few learned round
+// trips, or (nothing learned yet, or --fixed-timeout) a third of
+// --timeout, as the kernel resends a SYN after one of its three seconds.
+func (e *synEngine) firstWait(ip netip.Addr) (time.Duration, bool) {
+	w, learned := e.rtt.wait(ip)
+	if !learned {
+		return w / 3, false
+	}
+	return w, true
+}
+
+// transmit sends the SYN of the pending probe key, waiting out local
+// shortages; a destination this machine cannot send to is filtered at
+// once. False when ctx ended.
+func (e *synEngine) transmit(ctx context.Context, key uint64, ip [4]byte, port uint16) bool {
+	for backoff := 50 * time.Microsecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
+		err := e.tx.send(ip, port)
+		if err == nil {
+			return true
+		}
+		if !localFailure(err) {
+			e.mu.Lock()
+			pd, ok := e.pending[key]
+			delete(e.pending, key)
+			e.mu.Unlock()
+			if ok {
+				e.decided()
+				e.sink.quiet(pd.p, report.StateFiltered)
+			}
+			return true
+		}
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+func (e *synEngine) decided() { e.freed.Add(1) }
+
+// expire acts on the deadlines that have passed: a probe is sent again
+// once, then filtered. False when ctx ended.
+func (e *synEngine) expire(ctx context.Context) bool {
+	now := e.now()
+	e.mu.Lock()
+	if e.rearm {
+		e.rearmAll(now)
+		e.rearm = false
+	}
+	e.due = e.due[:0]
+	for len(e.due) < engineBatch {
+		d, ok := e.deadlines.peek()
+		if !ok || d.at > now {
+			break
+		}
+		e.deadlines.pop()
+		pd, ok := e.pending[d.key]
+		if !ok || pd.due != d.at {
+			continue // answered, or re-armed since
+		}
+		if w := e.resendWait(pd, now); w > 0 {
+			pd.retried, pd.sent, pd.due = true, now, now+w
+			e.pending[d.key] = pd
+			e.deadlines.push(synDeadline{key: d.key, at: pd.due})
+			e.due = append(e.due, synDue{p: pd.p, resend: true})
+		} else {
+			delete(e.pending, d.key)
+			e.due = append(e.due, synDue{p: pd.p})
+		}
+	}
+	e.mu.Unlock()
+	for _, d := range e.due {
+		if !d.resend {
+			e.decided()
+			e.sink.quiet(d.p, report.StateFiltered)
+			continue
+		}
+		if !e.pace.wait(ctx) { // a resend is a SYN too: --rate counts it
+			return false
+		}
+		e.cfg.Progress.Retries.Add(1)
+		ip, port := d.p.IP.Unmap().As4(), uint16(d.p.Port)
+		if !e.transmit(ctx, synKey(ip, port), ip, port) {
+			return false
+		}
+	}
+	return true
+}
+
+// resendWait is how long the resend of pd waits; 0 means no resend (it
+// had one, or --timeout is spent): pd is filtered.
+func (e *synEngine) resendWait(pd synPending, now time.Duration) time.Duration {
+	switch {
+	case pd.retried:
+		return 0
+	case pd.learned:
+		return e.rtt.retryWait(pd.due-pd.sent, pd.first, now)
+	}
+	return max(pd.first+e.cfg.ConnectTimeout-now, 0)
+}
+
+// rearmAll gives the probes sent before anything had answered the wait
+// the first answers now allow. e.mu is held.
+func (e *synEngine) rearmAll(now time.Duration) {
+	for key, pd := range e.pending {
+		if pd.learned || pd.retried {
+			continue
+		}
+		w, ok := e.rtt.wait(pd.p.IP)
+		if !ok {
+			continue
+		}
+		pd.learned = true
+		if at := max(pd.sent+w, now); at < pd.due {
+			pd.due = at
+			e.deadlines.push(synDeadline{key: key, at: at})
+		}
+		e.pending[key] = pd
+	}
+}
+
+// receive reads answers until stop is closed.
+func (e *synEngine) receive(stop <-chan struct{}) {
+	buf := make([]byte, synAnswer)
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		r, ok, err := e.sock.readReply(buf)
+		if err != nil {
+			return // the socket broke: what awaits an answer is filtered
+		}
+		if ok {
+			e.answer(r)
+		}
+	}
+}
+
+// answer decides the probe r answers, if it still awaits one.
+func (e *synEngine) answer(r synReply) {
+	key := synKey(r.ip, r.port)
+	now := e.now()
+	e.mu.Lock()
+	pd, ok := e.pending[key]
+	if ok {
+		delete(e.pending, key)
+		if e.rtt.observe(pd.p.IP, now-pd.sent) {
+			e.rearm = true
+		}
+	}
+	e.mu.Unlock()
+	if !ok {
+		return // a duplicate, or an answer to a probe given up
+	}
+	e.cfg.Progress.RTT.Add(now - pd.sent)
+	e.decided()
+	if r.open {
+		e.opens <- pd.p
+	} else {
+		e.sink.quiet(pd.p, report.StateClosed)
+	}
+}
+
+// connectV6 hands an IPv6 probe to the connect workers: SYN discovery is
+// IPv4 only.
+func (e *synEngine) connectV6(ctx context.Context, p Probe) {
+	if e.v6 == nil {
+		e.v6 = make(chan Probe)
+		for range min(e.cfg.Concurrency, synV6Workers) {
+			e.v6wg.Go(func() {
+				for p := range e.v6 {
+					c, state, ok := connectOne(ctx, e.dial, e.sink.hosts, e.pace, p, e.cfg.ConnectTimeout)
+					switch {
+					case !ok: // interrupted
+					case state != report.StateOpen:
+						e.sink.quiet(p, state)
+					default:
+						e.sink.open(p, c)
+					}
+				}
+			})
+		}
+	}
+	select {
+	case e.v6 <- p:
+	case <-ctx.Done():
+	}
+}
