@@ -53,7 +53,7 @@ type Hit struct {
 // coreRules judge transports, versions, suites, certificates and HSTS.
 var coreRules = []Rule{
 	{"plaintext-listener", report.SeverityHigh, "Port accepts traffic without TLS",
-		"an open port speaks a plaintext protocol (HTTP, FTP, a legacy protocol, ...), including FTP that offers STARTTLS without requiring it", checkPlaintext},
+		"an open port speaks a plaintext protocol (HTTP, FTP, a legacy protocol, ...), including FTP that offers STARTTLS without requiring it; not SSH, which is encrypted", checkPlaintext},
 	{"unidentified-listener", report.SeverityLow, "Open port did not identify itself",
 		"an open port stayed silent or spoke neither TLS nor a known protocol", checkUnidentified},
 	{"deprecated-protocol", report.SeverityHigh, "Deprecated TLS version negotiated",

@@ -118,6 +118,10 @@ func TestRules(t *testing.T) {
 				return &report.Endpoint{Port: 80, State: report.StateClosed, Transport: report.TransportPlaintext, Protocol: "http"}
 			}},
 			{name: "tls port", edit: func(ep *report.Endpoint) *report.Endpoint { return ep }},
+			{name: "ssh is encrypted", edit: func(*report.Endpoint) *report.Endpoint {
+				return &report.Endpoint{Port: 11322, State: report.StateOpen, Transport: report.TransportEncrypted, Protocol: "ssh",
+					Banner: "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10"}
+			}},
 			{name: "http redirecting to https", raised: true, detail: "port 80 speaks HTTP without TLS, redirects to https",
 				edit: func(*report.Endpoint) *report.Endpoint {
 					return &report.Endpoint{Port: 80, State: report.StateOpen, Transport: report.TransportPlaintext, Protocol: "http",
@@ -139,6 +143,9 @@ func TestRules(t *testing.T) {
 			}},
 			{name: "identified plaintext", edit: func(*report.Endpoint) *report.Endpoint {
 				return &report.Endpoint{Port: 21, State: report.StateOpen, Transport: report.TransportPlaintext, Protocol: "ftp"}
+			}},
+			{name: "ssh", edit: func(*report.Endpoint) *report.Endpoint {
+				return &report.Endpoint{Port: 11322, State: report.StateOpen, Transport: report.TransportEncrypted, Protocol: "ssh"}
 			}},
 		},
 		"deprecated-protocol": {

@@ -3,6 +3,8 @@ package probes
 import (
 	"bytes"
 	"strings"
+
+	"github.com/tlsweep/tlsweep/report"
 )
 
 // Protocols a plaintext banner can be classified as.
@@ -30,7 +32,7 @@ func ClassifyBanner(b []byte) string {
 	switch {
 	case bytes.HasPrefix(b, []byte("HTTP/")):
 		return ProtoHTTP
-	case bytes.HasPrefix(b, []byte("SSH-")):
+	case sshIdentification(b):
 		return ProtoSSH
 	case len(line) >= 3 && string(line[:3]) == "220" && (len(line) == 3 || line[3] == ' ' || line[3] == '-'):
 		if bytes.Contains(upper, []byte("SMTP")) || bytes.Contains(upper, []byte("MAIL")) {
@@ -45,6 +47,48 @@ func ClassifyBanner(b []byte) string {
 		return ProtoHTTP
 	}
 	return ProtoUnknown
+}
+
+// sshIdentification reports whether b starts with an SSH identification
+// string (RFC 4253 4.2): "SSH-", a protocol version such as 2.0, 1.99 or
+// 1.5, and "-" before the software version.
+func sshIdentification(b []byte) bool {
+	rest, ok := bytes.CutPrefix(b, []byte("SSH-"))
+	if !ok {
+		return false
+	}
+	major, minor, ok := bytes.Cut(rest, []byte("."))
+	if !ok || !allDigits(major) {
+		return false
+	}
+	minor, _, ok = bytes.Cut(minor, []byte("-"))
+	return ok && allDigits(minor)
+}
+
+func allDigits(b []byte) bool {
+	if len(b) == 0 || len(b) > 3 {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// recordGreeting stores what a peer's first bytes, sent in clear, say
+// about an endpoint: the protocol they name, their first line as the
+// banner, and the transport. SSH sends only its identification string in
+// clear and encrypts everything after the key exchange, so it is
+// encrypted; every other greeting is plaintext.
+func recordGreeting(ep *report.Endpoint, b []byte) {
+	ep.Protocol = ClassifyBanner(b)
+	ep.Banner = FirstLine(b)
+	ep.Transport = report.TransportPlaintext
+	if ep.Protocol == ProtoSSH {
+		ep.Transport = report.TransportEncrypted
+	}
 }
 
 // FirstLine returns the first line of b, safe to print anywhere: bytes

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tlsweep/tlsweep/report"
 )
 
 func TestClassifyBanner(t *testing.T) {
@@ -14,6 +16,13 @@ func TestClassifyBanner(t *testing.T) {
 		{"220-Welcome\r\n220 ready\r\n", ProtoFTP},
 		{"220 mail.example.com ESMTP Postfix\r\n", ProtoSMTP},
 		{"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", ProtoSSH},
+		{"SSH-1.99-Cisco-1.25\r\n", ProtoSSH},
+		{"SSH-1.5-OldServer\n", ProtoSSH},
+		{"SSH-2.0-", ProtoSSH},
+		{"SSH-two-not-a-version\r\n", ProtoUnknown},
+		{"SSH-2.0", ProtoUnknown},
+		{"SSH-.0-x", ProtoUnknown},
+		{"SSH-2.x-y", ProtoUnknown},
 		{"+OK POP3 ready\r\n", ProtoPOP3},
 		{"* OK IMAP4rev1 ready\r\n", ProtoIMAP},
 		{"<!DOCTYPE html><html>", ProtoHTTP},
@@ -24,6 +33,28 @@ func TestClassifyBanner(t *testing.T) {
 	for _, c := range cases {
 		if got := ClassifyBanner([]byte(c.in)); got != c.proto {
 			t.Errorf("ClassifyBanner(%q) = %q, want %q", c.in, got, c.proto)
+		}
+	}
+}
+
+// TestRecordGreeting: an SSH identification makes the endpoint encrypted,
+// with protocol ssh and the version string as its banner; every other
+// greeting is plaintext.
+func TestRecordGreeting(t *testing.T) {
+	for _, c := range []struct {
+		in        string
+		transport report.Transport
+		proto     string
+		banner    string
+	}{
+		{"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10\r\n", report.TransportEncrypted, ProtoSSH, "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10"},
+		{"SSH-two\r\n", report.TransportPlaintext, ProtoUnknown, "SSH-two"},
+		{"220 (vsFTPd 3.0.3)\r\n", report.TransportPlaintext, ProtoFTP, "220 (vsFTPd 3.0.3)"},
+	} {
+		var ep report.Endpoint
+		recordGreeting(&ep, []byte(c.in))
+		if ep.Transport != c.transport || ep.Protocol != c.proto || ep.Banner != c.banner {
+			t.Errorf("recordGreeting(%q): %q %q %q, want %q %q %q", c.in, ep.Transport, ep.Protocol, ep.Banner, c.transport, c.proto, c.banner)
 		}
 	}
 }

@@ -41,7 +41,8 @@ func (e *SilentError) Error() string {
 // Plaintext identifies an open port that did not answer a TLS ClientHello:
 // on a fresh connection it waits for a greeting (FTP, SSH, SMTP, legacy
 // protocols speak first), then sends an HTTP request (HTTP speaks second).
-// It only runs when the transport is still unknown.
+// It only runs when the transport is still unknown. An SSH greeting makes
+// the endpoint encrypted, any other answer plaintext (see recordGreeting).
 type Plaintext struct{ cfg PlaintextConfig }
 
 // NewPlaintext builds the probe.
@@ -106,8 +107,6 @@ func (p *Plaintext) Probe(ctx context.Context, d Dialer, t Target, ep *report.En
 		return nil
 	}
 	ep.Fail(nil)
-	ep.Transport = report.TransportPlaintext
-	ep.Protocol = ClassifyBanner(rc.rec)
-	ep.Banner = FirstLine(rc.rec)
+	recordGreeting(ep, rc.rec)
 	return nil
 }

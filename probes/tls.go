@@ -103,10 +103,8 @@ func (p *TLS) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint
 		ep.Transport = report.TransportTLS
 		return herr
 	case len(rc.rec) > 0:
-		ep.Transport = report.TransportPlaintext
 		completeLine(rc)
-		ep.Protocol = ClassifyBanner(rc.rec)
-		ep.Banner = FirstLine(rc.rec)
+		recordGreeting(ep, rc.rec)
 		return nil
 	}
 	// Nothing came back. The plaintext probe tries again without a ClientHello.

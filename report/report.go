@@ -48,6 +48,7 @@ type Summary struct {
 	Closed    int            `json:"closed"`
 	Filtered  int            `json:"filtered"`
 	TLS       int            `json:"tls"`
+	Encrypted int            `json:"encrypted"` // SSH and other non-TLS encryption
 	Plaintext int            `json:"plaintext"`
 	Unknown   int            `json:"unknown"`
 	Findings  SeverityCounts `json:"findings"`
@@ -86,7 +87,11 @@ const (
 type Transport string
 
 const (
-	TransportTLS       Transport = "tls"
+	TransportTLS Transport = "tls"
+	// TransportEncrypted is an encrypted protocol other than TLS, named by
+	// Protocol: "ssh", whose version banner comes in clear before the
+	// key exchange.
+	TransportEncrypted Transport = "encrypted"
 	TransportPlaintext Transport = "plaintext"
 	TransportUnknown   Transport = "unknown" // open, but silent or undecidable
 )
@@ -99,7 +104,8 @@ type Endpoint struct {
 	Service   string    `json:"service,omitempty"`
 	State     State     `json:"state"`
 	Transport Transport `json:"transport,omitempty"`
-	// Protocol names what a plaintext port speaks: http, ftp, smtp, ssh or unknown.
+	// Protocol names what a plaintext or encrypted (non-TLS) port speaks:
+	// http, ftp, smtp, pop3, imap or unknown in plaintext, ssh encrypted.
 	Protocol string `json:"protocol,omitempty"`
 	// Banner is the first line the peer sent, escaped and truncated.
 	Banner string `json:"banner,omitempty"`

@@ -15,6 +15,8 @@ func (s *Summary) Count(ep *Endpoint) {
 		switch ep.Transport {
 		case TransportTLS:
 			s.TLS++
+		case TransportEncrypted:
+			s.Encrypted++
 		case TransportPlaintext:
 			s.Plaintext++
 		default:

@@ -445,8 +445,8 @@ func TestIntegrationManyHosts(t *testing.T) {
 	}
 
 	rep := sweep(t, []string{"127.3.0.1-40"}, []int{p1, p2}, sweepOptions{})
-	wantSum := report.Summary{Hosts: 40, Probes: 80, Open: 3, Closed: 77, TLS: 1, Plaintext: 2,
-		Findings: report.SeverityCounts{High: 2, Medium: 1}}
+	wantSum := report.Summary{Hosts: 40, Probes: 80, Open: 3, Closed: 77, TLS: 1, Encrypted: 1, Plaintext: 1,
+		Findings: report.SeverityCounts{High: 1, Medium: 1}}
 	if counts(rep.Summary) != wantSum {
 		t.Errorf("summary %+v, want %+v", rep.Summary, wantSum)
 	}
@@ -460,7 +460,7 @@ func TestIntegrationManyHosts(t *testing.T) {
 	want := []row{
 		{"127.3.0.7", p1, "tls", "", []string{"self-signed-certificate"}},
 		{"127.3.0.23", p1, "plaintext", "smtp", []string{"plaintext-listener"}},
-		{"127.3.0.40", p2, "plaintext", "ssh", []string{"plaintext-listener"}},
+		{"127.3.0.40", p2, "encrypted", "ssh", []string{}}, // SSH is encrypted: no plaintext-listener
 	}
 	var got []row
 	for i := range rep.Endpoints {

@@ -82,8 +82,8 @@ func (m *mdWriter) summary(r *report.Report) {
 	m.p("")
 	m.p("## Summary")
 	m.p("")
-	m.p("%s, %s: %d open (%d TLS, %d plaintext, %d unknown), %d closed, %d filtered.",
-		plural(s.Hosts, "host"), plural(s.Probes, "probe"), s.Open, s.TLS, s.Plaintext, s.Unknown, s.Closed, s.Filtered)
+	m.p("%s, %s: %d open (%s), %d closed, %d filtered.",
+		plural(s.Hosts, "host"), plural(s.Probes, "probe"), s.Open, openText(s, "TLS"), s.Closed, s.Filtered)
 	m.p("")
 	if r.Changes != nil {
 		m.p("| Severity | Findings | New |")

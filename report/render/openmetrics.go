@@ -120,6 +120,7 @@ func (m *metricsWriter) scan(r *report.Report) {
 	m.family("tlsweep_scan_endpoints", "Open endpoints the scan found, by transport.")
 	s := r.Summary
 	m.sample("tlsweep_scan_endpoints", float64(s.TLS), "transport", string(report.TransportTLS))
+	m.sample("tlsweep_scan_endpoints", float64(s.Encrypted), "transport", string(report.TransportEncrypted))
 	m.sample("tlsweep_scan_endpoints", float64(s.Plaintext), "transport", string(report.TransportPlaintext))
 	m.sample("tlsweep_scan_endpoints", float64(s.Unknown), "transport", string(report.TransportUnknown))
 	m.family("tlsweep_scan_findings", "Findings the scan raised, by severity.")

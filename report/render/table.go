@@ -161,6 +161,12 @@ func transportCell(ep *report.Endpoint) string {
 		return sanitize(string(ep.State))
 	}
 	switch ep.Transport {
+	case report.TransportEncrypted:
+		cell := "encrypted"
+		if ep.Protocol != "" {
+			cell += "/" + sanitize(ep.Protocol)
+		}
+		return cell
 	case report.TransportPlaintext:
 		cell := "plaintext"
 		if ep.Protocol != "" {
@@ -330,8 +336,8 @@ func paintFindings(cell string, color bool) string {
 
 func summaryLine(s *report.Summary) string {
 	f := s.Findings
-	return fmt.Sprintf("%s, %s: %d open (%d tls, %d plaintext, %d unknown), %d closed, %d filtered — findings: %d critical, %d high, %d medium, %d low, %d info",
-		plural(s.Hosts, "host"), plural(s.Probes, "probe"), s.Open, s.TLS, s.Plaintext, s.Unknown, s.Closed, s.Filtered,
+	return fmt.Sprintf("%s, %s: %d open (%s), %d closed, %d filtered — findings: %d critical, %d high, %d medium, %d low, %d info",
+		plural(s.Hosts, "host"), plural(s.Probes, "probe"), s.Open, openText(s, "tls"), s.Closed, s.Filtered,
 		f.Critical, f.High, f.Medium, f.Low, f.Info)
 }
 

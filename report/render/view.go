@@ -131,10 +131,22 @@ func transportText(ep *report.Endpoint) string {
 	if ep.State != report.StateOpen {
 		return sanitize(string(ep.State))
 	}
-	if ep.Transport == report.TransportPlaintext && ep.Protocol != "" {
-		return "plaintext/" + sanitize(ep.Protocol)
+	if (ep.Transport == report.TransportPlaintext || ep.Transport == report.TransportEncrypted) && ep.Protocol != "" {
+		return sanitize(string(ep.Transport)) + "/" + sanitize(ep.Protocol)
 	}
 	return sanitize(string(ep.Transport))
+}
+
+// openText breaks the open endpoints down by transport, "4 TLS, 2
+// plaintext, 1 unknown" with tls as the first word; encrypted (SSH) is
+// named only when the sweep found one, so reports without SSH read as
+// they always did.
+func openText(s *report.Summary, tls string) string {
+	enc := ""
+	if s.Encrypted > 0 {
+		enc = fmt.Sprintf(", %d encrypted", s.Encrypted)
+	}
+	return fmt.Sprintf("%d %s%s, %d plaintext, %d unknown", s.TLS, tls, enc, s.Plaintext, s.Unknown)
 }
 
 // expiry is one leaf certificate in the expiry list.

@@ -1,5 +1,5 @@
 // Package daemon starts real server software from Debian (openssl
-// s_server, gnutls-serv, nginx, vsftpd) on loopback for tests: on a free port, in a
+// s_server, gnutls-serv, nginx, vsftpd, sshd) on loopback for tests: on a free port, in a
 // process group of its own, waited for until it accepts connections, and
 // killed when the test ends. Only tests import it.
 package daemon
@@ -31,9 +31,13 @@ const (
 	// GnuTLSServ still speaks 3DES and TLS 1.0, which Debian's OpenSSL 3
 	// no longer offers.
 	GnuTLSServ = "/usr/bin/gnutls-serv"
+	// Sshd is OpenSSH's server; SSHKeygen makes its host key.
+	Sshd      = "/usr/sbin/sshd"
+	SSHKeygen = "/usr/bin/ssh-keygen"
 )
 
-var packages = map[string]string{OpenSSL: "openssl", Nginx: "nginx-light (or nginx)", Vsftpd: "vsftpd", GnuTLSServ: "gnutls-bin"}
+var packages = map[string]string{OpenSSL: "openssl", Nginx: "nginx-light (or nginx)", Vsftpd: "vsftpd", GnuTLSServ: "gnutls-bin",
+	Sshd: "openssh-server", SSHKeygen: "openssh-client"}
 
 // Require skips the test when path is not installed, except on CI (CI set
 // in the environment), which installs the packages: there a missing binary
@@ -124,6 +128,27 @@ func Start(t testing.TB, name, host string, argv func(port int) []string) int {
 	}
 	t.Fatalf("server did not start:\n%s", last)
 	return 0
+}
+
+// StartOn runs the server argv describes on host:port, a fixed port, and
+// waits until it accepts connections. The port must be free on host: it
+// is checked first, so a listener already there cannot pass for the
+// server. It returns false, starting nothing, when the port is taken.
+func StartOn(t testing.TB, name, host string, port int, argv []string) bool {
+	t.Helper()
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	stop, out, err := spawn(argv, addr)
+	if err != nil {
+		stop()
+		t.Fatalf("%s did not start on %s: %v\n%s", name, addr, err, out)
+	}
+	t.Cleanup(stop)
+	return true
 }
 
 func spawn(argv []string, addr string) (stop func(), out *output, err error) {
@@ -271,4 +296,47 @@ vsftpd_log_file=%[4]s/vsftpd.log
 %[5]s`, port, banner, empty, dir, ssl)
 		return []string{Vsftpd, WriteFile(t, dir, "vsftpd.conf", []byte(conf))}
 	})
+}
+
+// SshdServer runs Debian's OpenSSH server in the foreground (-D -e) on
+// port of the first free address among 127.22.N.1, with an Ed25519 host
+// key made for the test and every login method off, and returns the
+// address. As root sshd needs its privilege-separation directory
+// /run/sshd, which Debian's package creates only at boot: it is created
+// (0755, root's) when missing.
+func SshdServer(t testing.TB, port int) string {
+	t.Helper()
+	Require(t, Sshd)
+	Require(t, SSHKeygen)
+	if os.Geteuid() == 0 {
+		if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
+			t.Fatalf("sshd's privilege-separation directory: %v", err)
+		}
+	}
+	dir := t.TempDir()
+	key := filepath.Join(dir, "ssh_host_ed25519_key")
+	if out, err := exec.Command(SSHKeygen, "-q", "-t", "ed25519", "-N", "", "-C", "tlsweep-test", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	for n := range 16 {
+		host := fmt.Sprintf("127.22.%d.1", n)
+		conf := fmt.Sprintf(`ListenAddress %s:%d
+HostKey %s
+PidFile none
+UsePAM no
+PermitRootLogin no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication no
+AuthorizedKeysFile none
+StrictModes no
+LogLevel INFO
+`, host, port, key)
+		cfg := WriteFile(t, dir, fmt.Sprintf("sshd_config.%d", n), []byte(conf))
+		if StartOn(t, "sshd", host, port, []string{Sshd, "-D", "-e", "-f", cfg}) {
+			return host
+		}
+	}
+	t.Fatalf("no address of 127.22.0-15.1 has port %d free for sshd", port)
+	return ""
 }
