@@ -36,19 +36,18 @@ type Config struct {
 	// NoVulns (--no-vulns) leaves out the known-vulnerability checks;
 	// AllVulns (--all-vulns) adds those beyond the connection budget.
 	NoVulns, AllVulns bool
-	// NotHTTP names TLS ports known to carry another protocol, which get no
-	// HTTPS request (scanner.NotHTTP for the profile ports).
-	NotHTTP func(port uint16) bool
 }
 
 // Default returns the probes every open endpoint goes through, in order:
-// the TLS handshake (which also tells plaintext from TLS); unless
+// the TLS handshake (which also tells plaintext from TLS and, unless
+// DiscoveryOnly, asks on its connection what speaks inside TLS); unless
 // DiscoveryOnly, the accepted versions and weak suites, then (unless
 // NoVulns) the known-vulnerability checks, which build on them; plaintext
-// identification; unless DiscoveryOnly, HTTP(S) and FTP AUTH TLS. The
-// command line and the tests both run this list.
+// identification; unless DiscoveryOnly, plaintext HTTP and FTP AUTH TLS.
+// The command line and the tests both run this list.
 func Default(cfg Config) ([]Probe, error) {
-	tlsProbe, err := NewTLS(TLSConfig{Timeout: cfg.Timeout, Patience: cfg.Patience, Roots: cfg.Roots, ExtraRoots: cfg.ExtraRoots})
+	tlsProbe, err := NewTLS(TLSConfig{Timeout: cfg.Timeout, Patience: cfg.Patience, Roots: cfg.Roots, ExtraRoots: cfg.ExtraRoots,
+		AppProtocol: !cfg.DiscoveryOnly, UserAgent: cfg.UserAgent})
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +61,7 @@ func Default(cfg Config) ([]Probe, error) {
 	}
 	return append(list,
 		plain,
-		NewHTTP(HTTPConfig{Timeout: cfg.Timeout, UserAgent: cfg.UserAgent, NotHTTP: cfg.NotHTTP}),
+		NewHTTP(HTTPConfig{Timeout: cfg.Timeout, UserAgent: cfg.UserAgent}),
 		NewFTP(FTPConfig{Timeout: cfg.Timeout}, tlsProbe),
 	), nil
 }

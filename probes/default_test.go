@@ -29,6 +29,9 @@ func TestDefaultOrder(t *testing.T) {
 		if !slices.Equal(names, tc.want) {
 			t.Errorf("discovery-only %v: probes %v, want %v", tc.discovery, names, tc.want)
 		}
+		if got := list[0].(*TLS).cfg.AppProtocol; got == tc.discovery {
+			t.Errorf("discovery-only %v: the TLS probe asks what speaks inside TLS: %v", tc.discovery, got)
+		}
 		if !tc.discovery && list[len(list)-1].(*FTP).tls != list[0].(*TLS) {
 			t.Error("the FTP probe does not upgrade with the pipeline's TLS probe")
 		}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -18,22 +17,18 @@ import (
 
 // HTTPConfig configures the HTTP probe.
 type HTTPConfig struct {
-	// Timeout bounds one exchange: connect, TLS handshake, request and
-	// response head together.
+	// Timeout bounds one exchange: connect, request and response head
+	// together.
 	Timeout time.Duration
 	// UserAgent is sent with the request; default "tlsweep".
 	UserAgent string
-	// NotHTTP, when set, names TLS ports known to carry another protocol
-	// (Code42's 4287/4288): they get no HTTPS request, which such a service
-	// would leave unanswered until the timeout.
-	NotHTTP func(port uint16) bool
 }
 
-// HTTP sends one GET / to an endpoint that speaks HTTP: over TLS when the
-// transport probe completed a handshake, in the clear when the plaintext
-// probe saw an HTTP answer. It records the status, the Server and
-// Location headers and, on HTTPS, the Strict-Transport-Security header.
-// It never follows a redirect and reads no more than the response head.
+// HTTP sends one GET / to a plaintext port that answered HTTP. It records
+// the status, the Server and Location headers and whether it redirects to
+// https://. It never follows a redirect and reads no more than the
+// response head. (Inside TLS, the TLS probe asks HEAD / on its own
+// connection: see appProbe.)
 type HTTP struct{ cfg HTTPConfig }
 
 // NewHTTP builds the probe.
@@ -59,109 +54,48 @@ var errNotHTTP = errors.New("not an http response")
 
 // Probe implements Probe.
 func (p *HTTP) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint) error {
-	secure := ep.Transport == report.TransportTLS && ep.TLS != nil && ep.StartTLS == ""
-	plain := ep.Transport == report.TransportPlaintext && ep.Protocol == ProtoHTTP
-	if ep.State != report.StateOpen || (!secure && !plain) {
+	if ep.State != report.StateOpen || ep.Transport != report.TransportPlaintext || ep.Protocol != ProtoHTTP {
 		return nil
 	}
-	if secure && p.cfg.NotHTTP != nil && p.cfg.NotHTTP(t.Port) {
-		return nil
-	}
-	scheme := "http"
-	if secure {
-		scheme = "https"
-	}
-	head, err := p.exchange(ctx, d, t, secure, classicalCurves)
-	if secure && remoteAlert(err) && ctx.Err() == nil {
-		// Refused without the post-quantum hybrid: ask again with it.
-		head, err = p.exchange(ctx, d, t, secure, nil)
-	}
-	switch {
-	case errors.Is(err, errNotHTTP):
-		return nil // another protocol inside TLS (Code42 on 4287): nothing to say
-	case head == nil && err != nil:
+	head, err := p.exchange(ctx, d, t)
+	if head == nil && err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("scan interrupted: %w", ctx.Err())
 		}
-		if secure {
-			// An HTTPS request is a guess on a TLS port; a port that does
-			// not answer it is not an error of the endpoint.
-			return nil
-		}
-		return fmt.Errorf("%s request: %w", scheme, err)
+		return fmt.Errorf("http request: %w", err)
 	}
 	location := head.get("Location")
 	ep.HTTP = &report.HTTP{
-		Status:   head.Status,
-		Server:   FirstLine([]byte(head.get("Server"))),
-		Location: FirstLine([]byte(location)),
-	}
-	if plain {
-		ep.HTTP.RedirectHTTPS = isHTTPSURL(location)
-	}
-	if secure {
-		// RFC 6797 section 8.1: only the first header is processed.
-		if v, ok := head.first("Strict-Transport-Security"); ok {
-			h := ParseHSTS(v)
-			ep.TLS.HSTS = &h
-		}
+		Status:        head.Status,
+		Server:        FirstLine([]byte(head.get("Server"))),
+		Location:      FirstLine([]byte(location)),
+		RedirectHTTPS: isHTTPSURL(location),
 	}
 	if err != nil {
-		return fmt.Errorf("%s response from %s: %w", scheme, t.Addr(), err)
+		return fmt.Errorf("http response from %s: %w", t.Addr(), err)
 	}
 	return nil
-}
-
-// remoteAlert reports whether err is an alert the server sent
-// (crypto/tls returns it as a *net.OpError "remote error").
-func remoteAlert(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "remote error"
 }
 
 // exchange connects, sends the request and reads the response head. A
 // non-nil head with an error is a head cut short (too long, or the
 // connection ended inside it).
-func (p *HTTP) exchange(ctx context.Context, d Dialer, t Target, secure bool, curves []tls.CurveID) (*httpHead, error) {
+func (p *HTTP) exchange(ctx context.Context, d Dialer, t Target) (*httpHead, error) {
 	rc, done, err := openConn(ctx, d, t, p.cfg.Timeout, 0)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	defer done()
-	var conn net.Conn = rc
-	defaultPort := 80
-	if secure {
-		tc := tls.Client(conn, &tls.Config{
-			ServerName:         t.SNI,
-			InsecureSkipVerify: true, //nolint:gosec // verification is the TLS probe's job
-			MinVersion:         tls.VersionTLS10,
-			MaxVersion:         tls.VersionTLS13,
-			CipherSuites:       modernSuites,
-			CurvePreferences:   curves,
-		})
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, fmt.Errorf("tls handshake: %w", err)
-		}
-		conn = tc
-		defaultPort = 443
-	}
 	req := "GET / HTTP/1.1\r\n" +
-		"Host: " + hostHeader(t, defaultPort) + "\r\n" +
+		"Host: " + hostHeader(t, 80) + "\r\n" +
 		"User-Agent: " + p.cfg.UserAgent + "\r\n" +
 		"Accept: */*\r\n" +
 		"Connection: close\r\n\r\n"
-	if _, err := io.WriteString(conn, req); err != nil {
+	if _, err := io.WriteString(rc, req); err != nil {
 		return nil, fmt.Errorf("send request: %w", err)
 	}
-	return readHTTPHead(conn)
+	return readHTTPHead(rc)
 }
-
-// classicalCurves leave the post-quantum hybrid out of the request's
-// handshake: reading a header needs no post-quantum secrecy, and ML-KEM's
-// key generation doubles the handshake's cost on both sides. (crypto/tls
-// sends the hybrid's key share whenever it is offered at all.) A server
-// that refuses them is asked again with the defaults.
-var classicalCurves = []tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP384, tls.CurveP521}
 
 // hostHeader is the Host header for t: the server name, else the IP
 // address, with the port unless it is the scheme's default.

@@ -1,9 +1,7 @@
 package probes
 
 import (
-	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -78,57 +76,6 @@ func httpTestCert(t *testing.T) *lab.Cert {
 	return mustIssue(t, lab.CertOptions{CommonName: "backup.lab", DNSNames: []string{"backup.lab"}, IPs: []net.IP{loopback}}, nil)
 }
 
-// TestHTTPNginxHTTPS runs the TLS probe and then the HTTP probe against
-// nginx serving HTTPS with and without HSTS.
-func TestHTTPNginxHTTPS(t *testing.T) {
-	cert := httpTestCert(t)
-	cases := []struct {
-		name   string
-		header string // add_header line, or none
-		want   *report.HSTS
-	}{
-		{name: "hsts one year with subdomains",
-			header: `add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;`,
-			want:   &report.HSTS{Header: "max-age=31536000; includeSubDomains", MaxAge: 31536000, IncludeSubDomains: true}},
-		{name: "no hsts"},
-		{name: "hsts one day",
-			header: `add_header Strict-Transport-Security "max-age=86400" always;`,
-			want:   &report.HSTS{Header: "max-age=86400", MaxAge: 86400}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			port := httpNginx(t, cert, `server {
-        listen 127.0.0.1:PORT ssl;
-        ssl_certificate CERT;
-        ssl_certificate_key KEY;
-        `+tc.header+`
-        location / { return 200 "backup console\n"; }
-    }`)
-			tgt := httpLocalTarget(port)
-			ep, dialed, err := httpScan(t, tgt, NewHTTP(HTTPConfig{Timeout: httpTestTimeout}))
-			if err != nil {
-				t.Fatalf("http probe: %v", err)
-			}
-			if ep.Transport != report.TransportTLS || ep.TLS == nil {
-				t.Fatalf("transport %q tls %v, want a TLS endpoint", ep.Transport, ep.TLS)
-			}
-			if ep.HTTP == nil {
-				t.Fatal("ep.HTTP is nil")
-			}
-			if ep.HTTP.Status != 200 || !strings.HasPrefix(ep.HTTP.Server, "nginx") || ep.HTTP.RedirectHTTPS || ep.HTTP.Location != "" {
-				t.Errorf("HTTP = %+v, want status 200 from nginx, no redirect", *ep.HTTP)
-			}
-			if !reflect.DeepEqual(ep.TLS.HSTS, tc.want) {
-				t.Errorf("HSTS = %+v, want %+v", ep.TLS.HSTS, tc.want)
-			}
-			if want := []string{tgt.Addr()}; !reflect.DeepEqual(dialed, want) {
-				t.Errorf("dialed %v, want only %v", dialed, want)
-			}
-			t.Logf("observed: %+v, TLS %s %s", *ep.HTTP, ep.TLS.Version, ep.TLS.Cipher)
-		})
-	}
-}
-
 // TestHTTPNginxPlaintext checks the redirect to HTTPS on a plaintext port,
 // and that it is reported, not followed.
 func TestHTTPNginxPlaintext(t *testing.T) {
@@ -180,39 +127,6 @@ func TestHTTPNginxPlaintext(t *testing.T) {
 	}
 }
 
-// httpCannedTLS serves one canned answer over TLS to every connection and
-// sends the request head it read on the returned channel.
-func httpCannedTLS(t *testing.T, answer string) (Target, <-chan string) {
-	t.Helper()
-	cfg := &tls.Config{Certificates: []tls.Certificate{httpTestCert(t).TLSCertificate()}}
-	reqs := make(chan string, 8)
-	tgt := httpServe(t, func(c net.Conn) {
-		tc := tls.Server(c, cfg)
-		if tc.Handshake() != nil {
-			return
-		}
-		br := bufio.NewReader(tc)
-		var head strings.Builder
-		for {
-			line, err := br.ReadString('\n')
-			head.WriteString(line)
-			if err != nil || line == "\r\n" {
-				break
-			}
-		}
-		if head.Len() == 0 {
-			return // the TLS probe's connection: a handshake and nothing more
-		}
-		select {
-		case reqs <- head.String():
-		default:
-		}
-		_, _ = io.WriteString(tc, answer)
-		_, _ = io.Copy(io.Discard, io.LimitReader(tc, 1<<16))
-	})
-	return tgt, reqs
-}
-
 // httpServe serves handle on a fresh 127.0.0.1 port until the test ends.
 func httpServe(t *testing.T, handle func(net.Conn)) Target {
 	t.Helper()
@@ -240,54 +154,6 @@ func httpServe(t *testing.T, handle func(net.Conn)) Target {
 		}
 	}()
 	return targetOf(t, ln.Addr())
-}
-
-// TestHTTPRequestAndHeaders checks the request the probe sends and how it
-// reads an awkward answer: the first HSTS header wins, header names in any
-// case, quoted max-age, a Server header with terminal escapes.
-func TestHTTPRequestAndHeaders(t *testing.T) {
-	tgt, reqs := httpCannedTLS(t, "HTTP/1.1 200 OK\r\n"+
-		"server: evil\x1b[31m/1.0\r\n"+
-		"Strict-Transport-Security:   max-age=\"600\" ; PRELOAD \r\n"+
-		"Strict-Transport-Security: max-age=0\r\n"+
-		"Content-Length: 1000000\r\n\r\n"+strings.Repeat("x", 1<<15))
-	tgt.SNI = "backup.lab"
-	ep, _, err := httpScan(t, tgt, NewHTTP(HTTPConfig{Timeout: httpTestTimeout, UserAgent: "tlsweep/test"}))
-	if err != nil {
-		t.Fatalf("http probe: %v", err)
-	}
-	wantReq := "GET / HTTP/1.1\r\nHost: backup.lab:" + tgt.Addr()[len("127.0.0.1:"):] + "\r\n" +
-		"User-Agent: tlsweep/test\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-	// The TLS probe's connection sends nothing; the HTTP probe's is the only request.
-	if got := <-reqs; got != wantReq {
-		t.Errorf("request = %q, want %q", got, wantReq)
-	}
-	if want := (report.HTTP{Status: 200, Server: `evil\x1b[31m/1.0`}); ep.HTTP == nil || *ep.HTTP != want {
-		t.Errorf("HTTP = %+v, want %+v", ep.HTTP, want)
-	}
-	want := &report.HSTS{Header: `max-age="600" ; PRELOAD`, MaxAge: 600, Preload: true}
-	if !reflect.DeepEqual(ep.TLS.HSTS, want) {
-		t.Errorf("HSTS = %+v, want %+v", ep.TLS.HSTS, want)
-	}
-}
-
-// TestHTTPNotHTTPInsideTLS: a TLS service with its own protocol (Code42
-// on 4287) gets no HTTP record and no error, whether it answers in binary
-// or says nothing.
-func TestHTTPNotHTTPInsideTLS(t *testing.T) {
-	for name, answer := range map[string]string{"binary": "\x00\x00\x00\x10c42\x01\x02", "silent": ""} {
-		t.Run(name, func(t *testing.T) {
-			tgt, _ := httpCannedTLS(t, answer)
-			start := time.Now()
-			ep, _, err := httpScan(t, tgt, NewHTTP(HTTPConfig{Timeout: time.Second}))
-			if err != nil || ep.HTTP != nil || ep.TLS == nil || ep.TLS.HSTS != nil || ep.Error != "" {
-				t.Errorf("err %v, HTTP %+v, TLS %+v, Error %q: want a TLS endpoint and nothing more", err, ep.HTTP, ep.TLS, ep.Error)
-			}
-			if el := time.Since(start); el > 10*time.Second {
-				t.Errorf("took %s", el)
-			}
-		})
-	}
 }
 
 // TestHTTPSkips: the probe leaves other endpoints alone without dialing.
@@ -452,43 +318,4 @@ func (c *httpCountingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += n
 	return n, err
-}
-
-// TestHTTPKeyExchange: the request goes over one classical X25519 key
-// share, even to a server that prefers the post-quantum hybrid (whose key
-// generation would double the handshake's cost), and a server that takes
-// only the hybrid still gets its request, after a HelloRetryRequest.
-func TestHTTPKeyExchange(t *testing.T) {
-	cases := map[string]struct {
-		server []tls.CurveID
-		want   tls.CurveID
-	}{
-		"server prefers the hybrid":  {nil, tls.X25519},
-		"server takes only a hybrid": {[]tls.CurveID{tls.X25519MLKEM768}, tls.X25519MLKEM768},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			cfg := &tls.Config{Certificates: []tls.Certificate{httpTestCert(t).TLSCertificate()}, CurvePreferences: tc.server}
-			curves := make(chan tls.CurveID, 4)
-			tgt := httpServe(t, func(c net.Conn) {
-				conn := tls.Server(c, cfg)
-				if conn.Handshake() != nil {
-					return
-				}
-				line, _ := bufio.NewReader(conn).ReadString('\n')
-				if line == "" {
-					return // the TLS probe's own connection
-				}
-				curves <- conn.ConnectionState().CurveID
-				_, _ = io.WriteString(conn, "HTTP/1.1 204 No Content\r\n\r\n")
-			})
-			ep, _, err := httpScan(t, tgt, NewHTTP(HTTPConfig{Timeout: httpTestTimeout}))
-			if err != nil || ep.HTTP == nil || ep.HTTP.Status != 204 {
-				t.Fatalf("err %v, HTTP %+v: want the 204", err, ep.HTTP)
-			}
-			if got := <-curves; got != tc.want {
-				t.Errorf("request sent over %v, want %v", got, tc.want)
-			}
-		})
-	}
 }

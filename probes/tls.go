@@ -31,14 +31,22 @@ type TLSConfig struct {
 	ExtraRoots []*x509.Certificate
 	// Now is the clock certificates are judged by; nil means time.Now.
 	Now func() time.Time
+	// AppProtocol asks, on the handshake's connection, what speaks inside
+	// TLS (a greeting wait, then one HEAD / request): tls.app_protocol,
+	// and http and tls.hsts where HTTP answers.
+	AppProtocol bool
+	// UserAgent is sent with the HEAD request; default "tlsweep".
+	UserAgent string
 }
 
 // TLS is the transport probe: it runs a TLS handshake on the endpoint
 // (crypto/tls, and tlsx's zcrypto mode for what crypto/tls cannot speak)
 // and, when the peer answers with something other than TLS, classifies
-// what it said. It fills Transport, TLS, Protocol and Banner.
+// what it said. It fills Transport, TLS, Protocol and Banner; with
+// AppProtocol, also what speaks inside TLS (see appProbe).
 type TLS struct {
 	cfg    TLSConfig
+	app    appProbe
 	legacy legacyHandshaker
 	roots  func() *x509.CertPool
 	sigs   sigMemo
@@ -56,7 +64,11 @@ func NewTLS(cfg TLSConfig) (*TLS, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &TLS{cfg: cfg, legacy: ztlsHandshaker{}, roots: rootsFor(cfg)}, nil
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "tlsweep"
+	}
+	app := appProbe{timeout: cfg.Timeout, userAgent: cfg.UserAgent}
+	return &TLS{cfg: cfg, app: app, legacy: ztlsHandshaker{}, roots: rootsFor(cfg)}, nil
 }
 
 // rootsFor returns the pool chains are verified against, built on first
@@ -89,13 +101,17 @@ func (p *TLS) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint
 	defer done()
 	rc.expectAnswerBy(time.Now().Add(p.answerWait()))
 
-	info, herr := p.handshake(rc, t)
+	sess, info, herr := p.session(rc, t)
 	if herr != nil && looksLikeTLS(rc.rec) {
+		sess = nil
 		info, herr = p.tryLegacy(ctx, d, t, handshakeFailure(rc.rec, herr))
 	}
 	if herr == nil {
 		ep.Transport = report.TransportTLS
 		ep.TLS = info
+		if p.cfg.AppProtocol && sess != nil {
+			p.app.run(sess.conn, t, sess.took, ep)
+		}
 		return nil
 	}
 	switch {
@@ -148,6 +164,20 @@ var modernSuites = func() []uint16 {
 // handshake runs one crypto/tls handshake on conn (already connected to t)
 // and judges what it saw. FTP's AUTH TLS reuses it.
 func (p *TLS) handshake(conn net.Conn, t Target) (*report.TLS, error) {
+	_, info, err := p.session(conn, t)
+	return info, err
+}
+
+// tlsSession is a completed crypto/tls handshake: the session, and how
+// long the handshake took.
+type tlsSession struct {
+	conn *tls.Conn
+	took time.Duration
+}
+
+// session is handshake that also returns the session.
+func (p *TLS) session(conn net.Conn, t Target) (*tlsSession, *report.TLS, error) {
+	start := time.Now()
 	tc := tls.Client(conn, &tls.Config{
 		ServerName:         t.SNI,
 		InsecureSkipVerify: true, //nolint:gosec // the chain is verified below, against the configured roots
@@ -156,10 +186,12 @@ func (p *TLS) handshake(conn net.Conn, t Target) (*report.TLS, error) {
 		CipherSuites:       modernSuites,
 	})
 	if err := tc.Handshake(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	sess := &tlsSession{conn: tc, took: time.Since(start)}
 	st := tc.ConnectionState()
-	return p.judge(t, st.Version, st.CipherSuite, st.PeerCertificates)
+	info, err := p.judge(t, st.Version, st.CipherSuite, st.PeerCertificates)
+	return sess, info, err
 }
 
 // judge describes and verifies the chain a handshake at version and suite

@@ -116,7 +116,8 @@ type Endpoint struct {
 	// text. It is not part of the JSON (nil in a report read back).
 	Cause error `json:"-"`
 	TLS   *TLS  `json:"tls,omitempty"`
-	// HTTP is what an HTTP request showed, on HTTPS or plaintext HTTP.
+	// HTTP is what an HTTP request showed: a GET on plaintext HTTP, a HEAD
+	// inside TLS on any port where HTTP answered it.
 	HTTP *HTTP `json:"http,omitempty"`
 	// StartTLS names the protocol upgraded in-band ("ftp" after AUTH TLS);
 	// TLS then describes the upgraded session.
@@ -133,7 +134,7 @@ func (e *Endpoint) Fail(err error) {
 	}
 }
 
-// HTTP is the answer to one GET / request.
+// HTTP is the answer to one GET / (plaintext) or HEAD / (inside TLS) request.
 type HTTP struct {
 	Status int    `json:"status"`
 	Server string `json:"server,omitempty"`
@@ -179,8 +180,17 @@ type TLS struct {
 	// Ciphers lists accepted suites: every one with --ciphers (in the
 	// server's preference order per version), otherwise the weak ones found.
 	Ciphers []AcceptedCipher `json:"ciphers,omitempty"`
-	// HSTS is the Strict-Transport-Security header of an HTTPS endpoint.
+	// HSTS is the Strict-Transport-Security header, where HTTP answered
+	// inside TLS.
 	HSTS *HSTS `json:"hsts,omitempty"`
+	// AppProtocol names what speaks inside TLS: http, ftp, smtp, ssh, pop3,
+	// imap or unknown. Absent when it was not asked (--discovery-only, an
+	// FTP AUTH TLS session, a handshake only tlsx's zcrypto mode completed).
+	AppProtocol string `json:"app_protocol,omitempty"`
+	// AppBanner is the first line the server sent inside TLS when it was
+	// not HTTP (a greeting, or its answer to the HEAD request), escaped and
+	// truncated like Endpoint.Banner.
+	AppBanner string `json:"app_banner,omitempty"`
 	// Grade is the letter grade after the SSL Labs rating guide.
 	Grade string `json:"grade,omitempty"`
 	// Vulns are the known-vulnerability checks' results (absent with

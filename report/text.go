@@ -130,6 +130,8 @@ func (ep *Endpoint) LimitStrings() {
 	c(&t.TrustError)
 	c(&t.Version)
 	c(&t.Cipher)
+	c(&t.AppProtocol)
+	c(&t.AppBanner)
 	if t.HSTS != nil {
 		c(&t.HSTS.Header)
 	}

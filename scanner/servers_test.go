@@ -202,7 +202,7 @@ func sweep(t *testing.T, targets []string, ports []int, o sweepOptions) *report.
 	}
 	pipeline, err := probes.Default(probes.Config{
 		Timeout: o.timeout, Patience: o.endpointTimeout, Roots: roots, UserAgent: "tlsweep/test",
-		DiscoveryOnly: o.discoveryOnly, NotHTTP: scanner.NotHTTP,
+		DiscoveryOnly: o.discoveryOnly,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,7 @@ func (e *env) scanCommand() *cli.Command {
 func (o *probeConfig) scannerConfig() (scanner.Config, error) {
 	pipeline, err := probes.Default(probes.Config{
 		Timeout: o.timeout, Patience: o.endpointTimeout, ExtraRoots: o.caCerts, UserAgent: "tlsweep/" + Version,
-		DiscoveryOnly: o.discoveryOnly, FullCiphers: o.ciphers, NotHTTP: scanner.NotHTTP,
+		DiscoveryOnly: o.discoveryOnly, FullCiphers: o.ciphers,
 		NoVulns: o.noVulns, AllVulns: o.allVulns,
 	})
 	if err != nil {

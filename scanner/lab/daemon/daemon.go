@@ -260,8 +260,9 @@ http {
 // OOPS: vsftpd: both local and anonymous access disabled!"), so anonymous
 // login is on, read-only, in an empty directory; tests never log in.
 // Debian's vsftpd 3.0.3 has no ssl_tlsv1_2 option; ssl_tlsv1 (default YES)
-// lets OpenSSL negotiate TLS 1.0 and up.
-func VsftpdServer(t testing.TB, banner string, cert *lab.Cert) int {
+// lets OpenSSL negotiate TLS 1.0 and up. Each of extra is one more line
+// of configuration (implicit_ssl=YES: TLS from the first byte, FTPS).
+func VsftpdServer(t testing.TB, banner string, cert *lab.Cert, extra ...string) int {
 	t.Helper()
 	Require(t, Vsftpd)
 	dir := t.TempDir()
@@ -274,6 +275,9 @@ func VsftpdServer(t testing.TB, banner string, cert *lab.Cert) int {
 	if cert != nil {
 		certFile, keyFile := WriteCert(t, dir, "server", cert)
 		ssl = fmt.Sprintf("ssl_enable=YES\nrsa_cert_file=%s\nrsa_private_key_file=%s\n", certFile, keyFile)
+	}
+	for _, line := range extra {
+		ssl += line + "\n"
 	}
 	return Start(t, "vsftpd", "127.0.0.1", func(port int) []string {
 		conf := fmt.Sprintf(`listen=YES

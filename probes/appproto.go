@@ -1,0 +1,140 @@
+package probes
+
+import (
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/tlsweep/tlsweep/report"
+)
+
+// The application-protocol probe runs on the TLS probe's own connection,
+// once crypto/tls has completed the handshake: it costs no connection. It
+// waits briefly for a server-first greeting (FTP, SMTP, SSH and the like
+// speak first); when none comes it sends one HEAD / request and reads the
+// answer's head. Both waits are short and bounded, since a service that
+// neither greets nor answers HTTP (Code42 on 4287/4288) keeps the
+// examiner until they end.
+const (
+	// greetFloor and greetCeil bound the greeting wait, twice the
+	// handshake's duration in between: a greeting is written as soon as
+	// the handshake is done, so it is in within a round trip.
+	greetFloor = 200 * time.Millisecond
+	greetCeil  = 750 * time.Millisecond
+	// answerFloor is the least wait for the answer to HEAD; it is four
+	// times the handshake's duration when that is longer, at most --timeout.
+	answerFloor = time.Second
+	// appKeep is how much of a non-HTTP answer is kept to classify it.
+	appKeep = 512
+)
+
+// appWaits are the greeting wait and the HTTP answer wait after a
+// handshake that took took, for a probe whose --timeout is timeout.
+func appWaits(took, timeout time.Duration) (greet, answer time.Duration) {
+	greet = min(max(2*took, greetFloor), greetCeil, timeout)
+	answer = min(max(4*took, answerFloor), timeout)
+	return greet, answer
+}
+
+// appProbe asks what speaks inside a TLS session.
+type appProbe struct {
+	timeout   time.Duration
+	userAgent string
+}
+
+// run records in ep what speaks inside the session conn, whose handshake
+// took took: ep.TLS.AppProtocol, and where HTTP answered, ep.HTTP and
+// ep.TLS.HSTS; ep.TLS.AppBanner where something else spoke. It never
+// fails: a session that says nothing is "unknown".
+func (a appProbe) run(conn net.Conn, t Target, took time.Duration, ep *report.Endpoint) {
+	greet, answer := appWaits(took, a.timeout)
+	r := &keepReader{r: conn, keep: make([]byte, 0, appKeep)}
+	ep.TLS.AppProtocol = ProtoUnknown
+
+	_ = conn.SetReadDeadline(time.Now().Add(greet))
+	n, err := r.Read(make([]byte, appKeep))
+	switch {
+	case n > 0: // a greeting
+		a.classify(r, ep)
+		return
+	case !isTimeout(err):
+		return // closed, or an alert (a client certificate is required)
+	}
+	_ = conn.SetDeadline(time.Now().Add(answer))
+	if _, err := io.WriteString(conn, a.request(t)); err != nil {
+		return
+	}
+	head, err := readHTTPHead(r)
+	switch {
+	case head != nil:
+		ep.TLS.AppProtocol = ProtoHTTP
+		recordHTTPS(head, ep)
+	case errors.Is(err, errNotHTTP):
+		a.classify(r, ep) // a protocol that answers, or greets late
+	}
+}
+
+// request is the HEAD request: the Host header as a browser would send it.
+func (a appProbe) request(t Target) string {
+	return "HEAD / HTTP/1.1\r\n" +
+		"Host: " + hostHeader(t, 443) + "\r\n" +
+		"User-Agent: " + a.userAgent + "\r\n" +
+		"Accept: */*\r\n" +
+		"Connection: close\r\n\r\n"
+}
+
+// classify names the protocol of what r has read and keeps its first line.
+func (appProbe) classify(r *keepReader, ep *report.Endpoint) {
+	r.completeLine()
+	ep.TLS.AppProtocol = ClassifyBanner(r.keep)
+	ep.TLS.AppBanner = FirstLine(r.keep)
+}
+
+// recordHTTPS records an answer to the request inside TLS: status,
+// Server and Location, and the first Strict-Transport-Security header
+// (RFC 6797 section 8.1: only the first is processed).
+func recordHTTPS(head *httpHead, ep *report.Endpoint) {
+	ep.HTTP = &report.HTTP{
+		Status:   head.Status,
+		Server:   FirstLine([]byte(head.get("Server"))),
+		Location: FirstLine([]byte(head.get("Location"))),
+	}
+	if v, ok := head.first("Strict-Transport-Security"); ok {
+		h := ParseHSTS(v)
+		ep.TLS.HSTS = &h
+	}
+}
+
+// keepReader keeps the first cap(keep) bytes read through it.
+type keepReader struct {
+	r    io.Reader
+	keep []byte
+}
+
+func (k *keepReader) Read(p []byte) (int, error) {
+	n, err := k.r.Read(p)
+	if room := cap(k.keep) - len(k.keep); room > 0 && n > 0 {
+		k.keep = append(k.keep, p[:min(n, room)]...)
+	}
+	return n, err
+}
+
+// completeLine reads on for a moment when the first line is cut mid-way.
+func (k *keepReader) completeLine() {
+	if c, ok := k.r.(interface{ SetReadDeadline(time.Time) error }); ok {
+		_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	}
+	buf := make([]byte, 256)
+	for i := 0; i < 4 && !containsNewline(k.keep) && len(k.keep) < cap(k.keep); i++ {
+		if _, err := k.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+// isTimeout reports whether err is a deadline that passed.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
