@@ -79,7 +79,7 @@ var coreRules = []Rule{
 	{"weak-signature", report.SeverityMedium, "Certificate signed with a weak hash",
 		"the leaf or an intermediate is signed with SHA-1 or MD5", checkWeakSignature},
 	{"missing-hsts", report.SeverityLow, "HTTPS without a long-lived HSTS header",
-		"an HTTPS endpoint sends no valid Strict-Transport-Security header, or a max-age under the policy's minimum (180 days by default)", checkHSTS},
+		"HTTP answers inside TLS, on any port (tls.app_protocol http), without a valid Strict-Transport-Security header or with a max-age under the policy's minimum (180 days by default); a TLS port that does not speak HTTP is not judged", checkHSTS},
 	{"policy-protocol", report.SeverityMedium, "Protocol version outside the policy",
 		"the server accepts a version the policy's profile leaves out and deprecated-protocol does not already report (TLS 1.2 under mozilla-modern)", checkPolicyProtocol},
 	{"policy-cipher", report.SeverityMedium, "Cipher suite outside the policy",
@@ -287,6 +287,8 @@ func checkWeakCipher(ep *report.Endpoint, _ RuleConfig) []Hit {
 // hstsMinAge is the least HSTS max-age the default policy accepts: 180 days.
 const hstsMinAge = 180 * 24 * 60 * 60
 
+// checkHSTS judges every TLS endpoint where HTTP answered (ep.HTTP is set
+// inside TLS only then), whatever its port.
 func checkHSTS(ep *report.Endpoint, c RuleConfig) []Hit {
 	if ep.TLS == nil || ep.HTTP == nil || ep.Transport != report.TransportTLS {
 		return nil

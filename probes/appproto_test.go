@@ -20,10 +20,10 @@ import (
 )
 
 // appServe serves TLS on a fresh 127.0.0.1 port: after the handshake it
-// waits delay, writes greeting (if any), then reads the request head (if
-// one comes within a second) and writes answer. Each request head read is
-// sent on the returned channel.
-func appServe(t *testing.T, delay time.Duration, greeting, answer string) (Target, <-chan string) {
+// writes greeting (if any), then reads the request head (if one comes)
+// and writes answer. Each request head read is sent on the returned
+// channel.
+func appServe(t *testing.T, greeting, answer string) (Target, <-chan string) {
 	t.Helper()
 	cfg := &tls.Config{Certificates: []tls.Certificate{httpTestCert(t).TLSCertificate()}}
 	reqs := make(chan string, 8)
@@ -32,7 +32,6 @@ func appServe(t *testing.T, delay time.Duration, greeting, answer string) (Targe
 		if tc.Handshake() != nil {
 			return
 		}
-		time.Sleep(delay)
 		if greeting != "" {
 			_, _ = io.WriteString(tc, greeting)
 		}
@@ -78,7 +77,7 @@ func appRun(t *testing.T, tgt Target, timeout time.Duration) (*report.Endpoint, 
 // wins, header names in any case, quoted max-age, a Server header with
 // terminal escapes, a body never read.
 func TestAppHTTPRequestAndHeaders(t *testing.T) {
-	tgt, reqs := appServe(t, 0, "", "HTTP/1.1 200 OK\r\n"+
+	tgt, reqs := appServe(t, "", "HTTP/1.1 200 OK\r\n"+
 		"server: evil\x1b[31m/1.0\r\n"+
 		"Strict-Transport-Security:   max-age=\"600\" ; PRELOAD \r\n"+
 		"Strict-Transport-Security: max-age=0\r\n"+
@@ -114,19 +113,20 @@ func TestAppHTTPRequestAndHeaders(t *testing.T) {
 // and sent no HTTP request; one that greets after the greeting wait is
 // still named by it, from the answer to the request.
 func TestAppGreetings(t *testing.T) {
+	const late = "220 slow.backup.test ESMTP\r\n500 5.5.2 Error: bad syntax\r\n"
 	cases := []struct {
-		name, greeting, want, banner string
-		delay                        time.Duration
-		request                      bool
+		name, greeting, answer, want, banner string
+		request                              bool
 	}{
-		{"ftp", "220 (vsFTPd 3.0.3)\r\n", ProtoFTP, "220 (vsFTPd 3.0.3)", 0, false},
-		{"smtp", "220 mail.backup.test ESMTP Postfix\r\n", ProtoSMTP, "220 mail.backup.test ESMTP Postfix", 0, false},
-		{"ssh", "SSH-2.0-OpenSSH_9.6\r\n", ProtoSSH, "SSH-2.0-OpenSSH_9.6", 0, false},
-		{"late smtp", "220 slow.backup.test ESMTP\r\n", ProtoSMTP, "220 slow.backup.test ESMTP", time.Second, true},
+		{"ftp", "220 (vsFTPd 3.0.3)\r\n", "500 Unknown command.\r\n", ProtoFTP, "220 (vsFTPd 3.0.3)", false},
+		{"smtp", "220 mail.backup.test ESMTP Postfix\r\n", "502 5.5.2 Error\r\n", ProtoSMTP, "220 mail.backup.test ESMTP Postfix", false},
+		{"ssh", "SSH-2.0-OpenSSH_9.6\r\n", "Invalid SSH identification string.\r\n", ProtoSSH, "SSH-2.0-OpenSSH_9.6", false},
+		// Greets only once the request is in (after the greeting wait).
+		{"late smtp", "", late, ProtoSMTP, "220 slow.backup.test ESMTP", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tgt, reqs := appServe(t, tc.delay, tc.greeting, "500 unknown command\r\n")
+			tgt, reqs := appServe(t, tc.greeting, tc.answer)
 			ep, _, _ := appRun(t, tgt, 3*time.Second)
 			if ep.TLS.AppProtocol != tc.want || ep.TLS.AppBanner != tc.banner || ep.HTTP != nil || ep.TLS.HSTS != nil {
 				t.Errorf("app_protocol %q banner %q http %+v hsts %+v, want %q %q and no HTTP",
@@ -153,7 +153,7 @@ func TestAppGreetings(t *testing.T) {
 func TestAppSilentOrBinary(t *testing.T) {
 	for name, answer := range map[string]string{"binary": "\x00\x00\x00\x10c42\x01\x02", "silent": ""} {
 		t.Run(name, func(t *testing.T) {
-			tgt, _ := appServe(t, 0, "", answer)
+			tgt, _ := appServe(t, "", answer)
 			const timeout = 5 * time.Second
 			ep, _, took := appRun(t, tgt, timeout)
 			if ep.TLS.AppProtocol != ProtoUnknown || ep.HTTP != nil || ep.TLS.HSTS != nil || ep.Error != "" {
