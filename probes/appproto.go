@@ -1,6 +1,8 @@
 package probes
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -15,7 +17,8 @@ import (
 // speak first); when none comes it sends one HEAD / request and reads the
 // answer's head. Both waits are short and bounded, since a service that
 // neither greets nor answers HTTP (Code42 on 4287/4288) keeps the
-// examiner until they end.
+// examiner until they end. Only a server that answers HEAD as HTTP but
+// refuses it is asked GET /, on one more connection.
 const (
 	// greetFloor and greetCeil bound the greeting wait, twice the
 	// handshake's duration in between: a greeting is written as soon as
@@ -46,8 +49,10 @@ type appProbe struct {
 // run records in ep what speaks inside the session conn, whose handshake
 // took took: ep.TLS.AppProtocol, and where HTTP answered, ep.HTTP and
 // ep.TLS.HSTS; ep.TLS.AppBanner where something else spoke. It never
-// fails: a session that says nothing is "unknown".
-func (a appProbe) run(conn net.Conn, t Target, took time.Duration, ep *report.Endpoint) {
+// fails: a session that says nothing is "unknown". It returns true when
+// HTTP answered but not to HEAD (405 or 501, or a bare HTML page): a GET
+// may then tell more (see get).
+func (a appProbe) run(conn net.Conn, t Target, took time.Duration, ep *report.Endpoint) (tryGET bool) {
 	greet, answer := appWaits(took, a.timeout)
 	r := &keepReader{r: conn, keep: make([]byte, 0, appKeep)}
 	ep.TLS.AppProtocol = ProtoUnknown
@@ -57,27 +62,60 @@ func (a appProbe) run(conn net.Conn, t Target, took time.Duration, ep *report.En
 	switch {
 	case n > 0: // a greeting
 		a.classify(r, ep)
-		return
+		return false
 	case !isTimeout(err):
-		return // closed, or an alert (a client certificate is required)
+		return false // closed, or an alert (a client certificate is required)
 	}
 	_ = conn.SetDeadline(time.Now().Add(answer))
-	if _, err := io.WriteString(conn, a.request(t)); err != nil {
-		return
+	if _, err := io.WriteString(conn, a.request("HEAD", t)); err != nil {
+		return false
 	}
 	head, err := readHTTPHead(r)
 	switch {
 	case head != nil:
 		ep.TLS.AppProtocol = ProtoHTTP
 		recordHTTPS(head, ep)
+		return head.Status == 405 || head.Status == 501
 	case errors.Is(err, errNotHTTP):
 		a.classify(r, ep) // a protocol that answers, or greets late
+		return ep.TLS.AppProtocol == ProtoHTTP
+	}
+	return false
+}
+
+// get asks GET / on a connection of its own, for a server that refused
+// HEAD, and records the answer's head over what HEAD gave when there is
+// one. It is the one connection the question of what speaks inside TLS
+// may cost, and the server has already shown it speaks HTTP.
+func (a appProbe) get(ctx context.Context, d Dialer, t Target, ep *report.Endpoint) {
+	rc, done, err := openConn(ctx, d, t, a.timeout, 0)
+	if err != nil {
+		return
+	}
+	defer done()
+	tc := tls.Client(rc, &tls.Config{
+		ServerName:         t.SNI,
+		InsecureSkipVerify: true, //nolint:gosec // the TLS probe has verified the chain
+		MinVersion:         tls.VersionTLS10,
+		MaxVersion:         tls.VersionTLS13,
+		CipherSuites:       modernSuites,
+	})
+	if tc.HandshakeContext(ctx) != nil {
+		return
+	}
+	if _, err := io.WriteString(tc, a.request("GET", t)); err != nil {
+		return
+	}
+	if head, _ := readHTTPHead(tc); head != nil {
+		ep.TLS.AppProtocol, ep.TLS.AppBanner = ProtoHTTP, ""
+		recordHTTPS(head, ep)
 	}
 }
 
-// request is the HEAD request: the Host header as a browser would send it.
-func (a appProbe) request(t Target) string {
-	return "HEAD / HTTP/1.1\r\n" +
+// request is the request for / with method: the Host header as a browser
+// would send it.
+func (a appProbe) request(method string, t Target) string {
+	return method + " / HTTP/1.1\r\n" +
 		"Host: " + hostHeader(t, 443) + "\r\n" +
 		"User-Agent: " + a.userAgent + "\r\n" +
 		"Accept: */*\r\n" +

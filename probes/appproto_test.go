@@ -25,6 +25,12 @@ import (
 // channel.
 func appServe(t *testing.T, greeting, answer string) (Target, <-chan string) {
 	t.Helper()
+	return appServeFunc(t, greeting, func(string) string { return answer })
+}
+
+// appServeFunc is appServe answering each request head with answer(head).
+func appServeFunc(t *testing.T, greeting string, answer func(head string) string) (Target, <-chan string) {
+	t.Helper()
 	cfg := &tls.Config{Certificates: []tls.Certificate{httpTestCert(t).TLSCertificate()}}
 	reqs := make(chan string, 8)
 	tgt := httpServe(t, func(c net.Conn) {
@@ -47,7 +53,7 @@ func appServe(t *testing.T, greeting, answer string) (Target, <-chan string) {
 		}
 		if head.Len() > 0 {
 			reqs <- head.String()
-			_, _ = io.WriteString(tc, answer)
+			_, _ = io.WriteString(tc, answer(head.String()))
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(tc, 1<<16))
 	})
@@ -106,6 +112,37 @@ func TestAppHTTPRequestAndHeaders(t *testing.T) {
 	want := &report.HSTS{Header: `max-age="600" ; PRELOAD`, MaxAge: 600, Preload: true}
 	if !reflect.DeepEqual(ep.TLS.HSTS, want) {
 		t.Errorf("HSTS = %+v, want %+v", ep.TLS.HSTS, want)
+	}
+}
+
+// TestAppHEADRefused: a server that answers HEAD as HTTP but refuses it
+// (405, 501, or a bare HTML page as gnutls-serv sends) is asked GET / on
+// one more connection, and that answer is what the report keeps.
+func TestAppHEADRefused(t *testing.T) {
+	const ok = "HTTP/1.1 200 OK\r\nServer: console\r\nStrict-Transport-Security: max-age=63072000\r\n\r\n"
+	for name, refusal := range map[string]string{
+		"405":  "HTTP/1.1 405 Method Not Allowed\r\nServer: console\r\n\r\n",
+		"501":  "HTTP/1.0 501 Not Implemented\r\n\r\n",
+		"html": "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<HTML><HEAD><TITLE>501 Method Not Implemented</TITLE>\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			tgt, reqs := appServeFunc(t, "", func(head string) string {
+				if strings.HasPrefix(head, "GET ") {
+					return ok
+				}
+				return refusal
+			})
+			ep, dialed, _ := appRun(t, tgt, 3*time.Second)
+			if len(dialed) != 2 || len(reqs) != 2 || !strings.HasPrefix(<-reqs, "HEAD / ") || !strings.HasPrefix(<-reqs, "GET / ") {
+				t.Errorf("dialed %v: want the handshake's connection for HEAD, then one for GET", dialed)
+			}
+			if ep.TLS.AppProtocol != ProtoHTTP || ep.TLS.AppBanner != "" || ep.HTTP == nil || ep.HTTP.Status != 200 {
+				t.Errorf("app_protocol %q banner %q http %+v, want http 200 from the GET", ep.TLS.AppProtocol, ep.TLS.AppBanner, ep.HTTP)
+			}
+			if ep.TLS.HSTS == nil || ep.TLS.HSTS.MaxAge != 63072000 {
+				t.Errorf("hsts %+v, want the GET's", ep.TLS.HSTS)
+			}
+		})
 	}
 }
 

@@ -109,8 +109,9 @@ func (p *TLS) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint
 	if herr == nil {
 		ep.Transport = report.TransportTLS
 		ep.TLS = info
-		if p.cfg.AppProtocol && sess != nil {
-			p.app.run(sess.conn, t, sess.took, ep)
+		if p.cfg.AppProtocol && sess != nil && p.app.run(sess.conn, t, sess.took, ep) {
+			done() // one connection at a time
+			p.app.get(ctx, d, t, ep)
 		}
 		return nil
 	}
