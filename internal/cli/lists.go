@@ -17,7 +17,7 @@ import (
 func (e *env) portsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "ports",
-		Usage: "list the port profiles -p accepts, with each port's service and expected transport",
+		Usage: "list the port profiles -p accepts, with each port's service, expected transport and the vendor's advice",
 		Action: func(*cli.Context) error {
 			w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			for _, p := range scanner.Profiles {
