@@ -14,28 +14,30 @@ import (
 // per core rather than a goroutine per connection in flight. Each loop
 // keeps its share of --concurrency non-blocking connects on its own epoll
 // instance and a heap of deadlines (with adaptive timing each connect waits
-// its own time, see rtt.go). A dead probe then costs socket, connect, one
-// epoll registration and close: no goroutine, no timer, no runtime poller
-// entry. Only open ports become net.Conns.
+// its own time, see rtt.go). No goroutine, no timer, no runtime poller
+// entry per probe; only open ports become net.Conns. A probe costs few
+// system calls besides its connect (see engine_socket_linux.go).
 
 const (
 	engineBatch   = 64                    // connects started between two looks at the events
 	engineMaxWait = 20 * time.Millisecond // longest sleep, so cancellation and waiting hosts are seen
 	engineWaiting = 64                    // probes held back for a busy host before taking new ones
-	engineSpares  = 64                    // refused sockets kept for reuse, per address family
+	engineSpares  = 128                   // sockets kept for reuse beyond the engine's limit
+	engineEvents  = 512                   // events read by one epoll_wait
 )
 
 // runRawEngines runs the connect phase until every probe of src is decided
-// or ctx ends. False when the event loops could not start (no epoll), and
-// the caller falls back to goroutine workers.
-func runRawEngines(ctx context.Context, concurrency int, src *probeSource, sink *connectSink, pace *pacer) bool {
+// or ctx ends, with at most concurrency attempts in flight, and sockets
+// sockets (a retried attempt has two). False when the event loops could
+// not start (no epoll), and the caller falls back to goroutine workers.
+func runRawEngines(ctx context.Context, concurrency, sockets int, src *probeSource, sink *connectSink, pace *pacer) bool {
 	n := min(runtime.GOMAXPROCS(0), 4)
 	if src.ord.count < uint64(n)*engineBatch {
 		n = 1
 	}
 	engines := make([]*engine, 0, n)
 	for range n {
-		e, err := newEngine(max(concurrency/n, 1), sink.cfg)
+		e, err := newEngine(max(concurrency/n, 1), max(sockets/n, 1), sink.cfg)
 		if err != nil {
 			for _, e := range engines {
 				e.close()
@@ -58,18 +60,19 @@ func runRawEngines(ctx context.Context, concurrency int, src *probeSource, sink 
 	return true
 }
 
-// engineSlot is a connect in flight, indexed by its socket, with the
-// address it is connecting to; gen tells a reused descriptor from the one
+// engineSlot is a connect in flight, indexed by its socket (registered
+// with epoll), with the address it is connecting to; gen tells a reused descriptor from the one
 // a deadline was set for (0: free). A retried probe has two slots, each
 // naming the other as its twin: the first SYN's socket keeps listening
 // (due never) while the retry's waits out the probe's last deadline.
 type engineSlot struct {
 	p       Probe
-	sa      unix.Sockaddr
+	sa      rawAddr
 	family  int
 	gen     uint32
 	twin    int32         // the other socket of a retried probe, plus one (0: none)
 	retried bool          // the probe's second SYN has gone, or could not
+	second  bool          // this socket sent the second SYN
 	learned bool          // due comes from a learned round trip, not --timeout
 	sent    time.Duration // this socket's SYN went out
 	first   time.Duration // the probe's first SYN went out
@@ -84,6 +87,7 @@ const never = time.Duration(1<<63 - 1)
 
 type engine struct {
 	epfd      int
+	park      *epollPark // waits for epfd's events, and owns it
 	limit     int
 	start     time.Time
 	gen       uint32
@@ -94,25 +98,38 @@ type engine struct {
 	ctx       context.Context // the sweep's, for the retries' pacing
 	pace      *pacer
 	inflight  int     // sockets, a retried probe's two included
+	seconds   int     // sockets of those that sent a probe's second SYN
+	sockets   int     // the most sockets in flight
 	waiting   []Probe // their host was at --host-concurrency
 	events    []unix.EpollEvent
-	spare     [2][]engineSocket // refused sockets to reuse, IPv4 and IPv6
-	pauseTil  time.Duration     // out of sockets: start nothing before this
-	backoff   time.Duration
+	// polledAt is when the last epoll_wait returned; drained, that it
+	// read every event there was. Every answer that came before polledAt
+	// has then been read.
+	polledAt time.Duration
+	drained  bool
+	retries  []pendingRetry    // second SYNs due, sent once reap has freed sockets
+	spare    [2][]engineSocket // sockets to reuse, IPv4 and IPv6
+	nspare   int
+	quick    int32         // how often a connect asked again at once was answered, of 1024
+	asked    uint32        // connects that could have been asked again at once
+	pauseTil time.Duration // out of sockets: start nothing before this
+	backoff  time.Duration
 }
 
-func newEngine(limit int, cfg *Config) (*engine, error) {
+func newEngine(limit, sockets int, cfg *Config) (*engine, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
-	return &engine{epfd: epfd, limit: limit, start: time.Now(), events: make([]unix.EpollEvent, 256),
-		rtt: newRTTEstimator(cfg.ConnectTimeout, cfg.FixedTimeout), progress: cfg.Progress}, nil
+	e := &engine{epfd: epfd, limit: limit, sockets: sockets, start: time.Now(), events: make([]unix.EpollEvent, engineEvents),
+		quick: quickFull, rtt: newRTTEstimator(cfg.ConnectTimeout, cfg.FixedTimeout), progress: cfg.Progress}
+	e.park = parkOn(epfd)
+	return e, nil
 }
 
 func (e *engine) now() time.Duration { return time.Since(e.start) }
 
-func (e *engine) close() { unix.Close(e.epfd) }
+func (e *engine) close() { e.park.close() }
 
 func (e *engine) run(ctx context.Context, src *probeSource, sink *connectSink, pace *pacer) {
 	e.ctx, e.pace = ctx, pace
@@ -132,8 +149,7 @@ func (e *engine) run(ctx context.Context, src *probeSource, sink *connectSink, p
 				wait = min(wait, max(e.pauseTil-e.now(), 0))
 			}
 		}
-		// Round up: a wait cut to 0 ms would spin until the deadline.
-		n, err := unix.EpollWait(e.epfd, e.events, int((wait+time.Millisecond-1)/time.Millisecond))
+		n, err := e.poll(wait)
 		if err != nil && err != unix.EINTR {
 			return // the epoll descriptor is broken: abandon is all that is left
 		}
@@ -161,7 +177,7 @@ func (e *engine) issue(ctx context.Context, src *probeSource, sink *connectSink,
 	// Probes held back for a busy host go first, in order.
 	kept := e.waiting[:0]
 	for i, p := range e.waiting {
-		if e.inflight >= e.limit || ctx.Err() != nil || e.pauseTil > 0 {
+		if e.full() || ctx.Err() != nil || e.pauseTil > 0 {
 			kept = append(kept, e.waiting[i:]...)
 			break
 		}
@@ -176,7 +192,7 @@ func (e *engine) issue(ctx context.Context, src *probeSource, sink *connectSink,
 	}
 	e.waiting = kept
 	for range engineBatch {
-		if e.inflight >= e.limit || len(e.waiting) >= engineWaiting || e.pauseTil > 0 || ctx.Err() != nil {
+		if e.full() || len(e.waiting) >= engineWaiting || e.pauseTil > 0 || ctx.Err() != nil {
 			return false
 		}
 		p, ok := src.take()
@@ -194,6 +210,13 @@ func (e *engine) issue(ctx context.Context, src *probeSource, sink *connectSink,
 	return true
 }
 
+// full reports that the engine may start no attempt now: --concurrency
+// counts attempts (a probe and its retry are one), and the sockets of the
+// retries in flight must fit too.
+func (e *engine) full() bool {
+	return e.inflight-e.seconds >= e.limit || e.inflight >= e.sockets
+}
+
 // begin connects one probe whose host slot is held. False when the engine
 // must stop starting connects for now (interrupted, or out of sockets and
 // the probe is back in the waiting list).
@@ -209,28 +232,8 @@ func (e *engine) begin(ctx context.Context, p Probe, sink *connectSink, pace *pa
 		return false
 	}
 	sent := e.now()
-	return e.decide(s, engineSlot{p: p, sa: sa, sent: sent, first: sent}, connectTwice(s.fd, sa), sink)
-}
-
-// connectTwice starts a connect and asks again at once: loopback and near
-// hosts have answered by then. Asking again reads the answer (EALREADY:
-// still waiting), and a refusal read this way leaves the socket
-// unconnected, ready for the next probe.
-func connectTwice(fd int, sa unix.Sockaddr) error {
-	err := unix.Connect(fd, sa)
-	if err == unix.EINPROGRESS {
-		err = unix.Connect(fd, sa)
-	}
-	return err
-}
-
-// watch asks epoll for the end of s's connect.
-func (e *engine) watch(s engineSocket) error {
-	op := unix.EPOLL_CTL_ADD
-	if s.registered {
-		op = unix.EPOLL_CTL_MOD
-	}
-	return unix.EpollCtl(e.epfd, op, s.fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLONESHOT, Fd: int32(s.fd)})
+	sl := engineSlot{p: p, sa: sa, sent: sent, first: sent}
+	return e.decide(s, sl, e.connect(s.fd, &sl.sa), sink)
 }
 
 // decide acts on what connect(2) to sl.sa said about sl.p's socket s.
@@ -239,7 +242,7 @@ func (e *engine) decide(s engineSocket, sl engineSlot, err error, sink *connectS
 	p := sl.p
 	switch err {
 	case unix.EALREADY, unix.EINPROGRESS:
-		if err := e.watch(s); err != nil {
+		if err := e.watch(&s); err != nil {
 			unix.Close(s.fd)
 			e.shortage(p, sink)
 			return false
@@ -271,43 +274,6 @@ func (e *engine) decide(s engineSocket, sl engineSlot, err error, sink *connectS
 	return true
 }
 
-// engineSocket is a socket, its address family and whether it is in the
-// engine's epoll set.
-type engineSocket struct {
-	fd, family int
-	registered bool
-}
-
-// socket returns a spare socket of family, or a new one. Linux lets a TCP
-// socket whose connect was refused connect again, so a refused probe's
-// socket serves the next: a socket(2) and a close(2) saved per dead probe.
-func (e *engine) socket(family int) (engineSocket, error) {
-	i := familyIndex(family)
-	if n := len(e.spare[i]); n > 0 {
-		s := e.spare[i][n-1]
-		e.spare[i] = e.spare[i][:n-1]
-		return s, nil
-	}
-	fd, err := newSocket(family)
-	return engineSocket{fd: fd, family: family}, err
-}
-
-func (e *engine) recycle(s engineSocket) {
-	i := familyIndex(s.family)
-	if len(e.spare[i]) >= engineSpares {
-		unix.Close(s.fd)
-		return
-	}
-	e.spare[i] = append(e.spare[i], s)
-}
-
-func familyIndex(family int) int {
-	if family == unix.AF_INET6 {
-		return 1
-	}
-	return 0
-}
-
 // shortage gives back the host slot of a probe that hit a local shortage
 // (out of sockets, ports or memory), puts the probe back at the front and
 // pauses new connects, doubling the pause up to 200 ms.
@@ -330,6 +296,9 @@ func (e *engine) track(s engineSocket, sl engineSlot) {
 	}
 	sl.family, sl.gen = s.family, e.gen
 	e.slots[fd] = sl
+	if sl.second {
+		e.seconds++
+	}
 	if sl.due != never {
 		e.deadlines.push(engineDeadline{fd: int32(fd), gen: e.gen, at: sl.due})
 	}
@@ -340,6 +309,9 @@ func (e *engine) untrack(fd int) engineSlot {
 	sl := e.slots[fd]
 	e.slots[fd] = engineSlot{}
 	e.inflight--
+	if sl.second {
+		e.seconds--
+	}
 	return sl
 }
 
@@ -348,13 +320,11 @@ func (e *engine) untrack(fd int) engineSlot {
 // open port over.
 func (e *engine) settle(fd int, sink *connectSink) bool {
 	if fd < 0 || fd >= len(e.slots) || e.slots[fd].gen == 0 {
-		return true
+		return true // a socket decided meanwhile, or a spare
 	}
-	err := unix.Connect(fd, e.slots[fd].sa)
-	if err == unix.EALREADY { // woken early: wait on
-		if e.watch(engineSocket{fd: fd, registered: true}) == nil {
-			return true
-		}
+	err := connectRaw(fd, &e.slots[fd].sa)
+	if err == unix.EALREADY {
+		return true // woken early: the answer wakes it again
 	}
 	return e.conclude(fd, err, sink)
 }
@@ -373,11 +343,12 @@ func (e *engine) conclude(fd int, err error, sink *connectSink) bool {
 	return e.decide(s, sl, err, sink)
 }
 
-// drop closes socket fd, the spare twin of a decided probe.
+// drop ends the connect on socket fd, the spare twin of a decided probe,
+// and keeps the socket for another.
 func (e *engine) drop(fd int) {
 	if fd >= 0 && fd < len(e.slots) && e.slots[fd].gen != 0 {
-		e.untrack(fd)
-		unix.Close(fd)
+		sl := e.untrack(fd)
+		e.retire(engineSocket{fd: fd, family: sl.family, registered: true})
 	}
 }
 
@@ -403,26 +374,6 @@ func (e *engine) handOver(s engineSocket, p Probe, sink *connectSink) bool {
 	return sink.open(p, conn)
 }
 
-// reap ends the connects whose deadline has passed (see expire). False
-// when the sweep was interrupted while handing an open port over.
-func (e *engine) reap(sink *connectSink) bool {
-	now := e.now()
-	for {
-		d, ok := e.deadlines.peek()
-		if !ok || d.at > now {
-			return true
-		}
-		e.deadlines.pop()
-		fd := int(d.fd)
-		if fd >= len(e.slots) || e.slots[fd].gen != d.gen || e.slots[fd].due != d.at {
-			continue // stale: decided, reused or re-armed since
-		}
-		if !e.expire(fd, now, sink) {
-			return false
-		}
-	}
-}
-
 // abandon closes what is still in flight when the sweep ends early.
 func (e *engine) abandon(sink *connectSink) {
 	for fd := range e.slots {
@@ -442,4 +393,5 @@ func (e *engine) abandon(sink *connectSink) {
 		}
 		e.spare[i] = nil
 	}
+	e.nspare = 0
 }

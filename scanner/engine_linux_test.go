@@ -252,3 +252,39 @@ func TestEngineRetriesWhenOutOfDescriptors(t *testing.T) {
 		t.Errorf("summary %+v complete=%v, want 24 filtered and %d closed", r.Summary, r.Complete, len(closed))
 	}
 }
+
+// TestEngineSocketServesManyProbes: with one attempt in flight, the event
+// loop's few sockets serve probe after probe, silent, refused and open in
+// turn: a socket given up on (disconnected, not closed) must connect again
+// and find the next port open, and a refused one likewise. Nothing is
+// lost and no descriptor is left behind.
+func TestEngineSocketServesManyProbes(t *testing.T) {
+	var ports []int
+	for range 5 {
+		ports = append(ports, blackhole(t), closedPort(t), portOf(listen(t, "127.0.0.1:0", silentConn)))
+	}
+	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"127.0.0.1"}, Ports: ports})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := openFDs(t)
+	cp := &countProbe{}
+	r, err := scanner.Sweep(context.Background(), scanner.Config{Concurrency: 1, ConnectTimeout: 400 * time.Millisecond,
+		ShowClosed: true, Probes: []probes.Probe{cp}}, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[report.State]int{}
+	for _, ep := range r.Endpoints {
+		got[ep.State]++
+	}
+	if got[report.StateOpen] != 5 || got[report.StateClosed] != 5 || got[report.StateFiltered] != 5 || !r.Complete {
+		t.Errorf("states %v complete=%v, want 5 open, 5 closed, 5 filtered", got, r.Complete)
+	}
+	if cp.seen.Load() != 5 {
+		t.Errorf("%d open ports examined, want 5", cp.seen.Load())
+	}
+	if after := openFDs(t); after > before {
+		t.Errorf("descriptors: %d before the sweep, %d after", before, after)
+	}
+}

@@ -6,7 +6,7 @@ import "context"
 
 // runRawEngines has no event-loop connect phase off Linux: false sends the
 // sweep to the goroutine workers.
-func runRawEngines(context.Context, int, *probeSource, *connectSink, *pacer) bool {
+func runRawEngines(context.Context, int, int, *probeSource, *connectSink, *pacer) bool {
 	return false
 }
 

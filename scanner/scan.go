@@ -24,7 +24,9 @@ import (
 
 // Config is what a sweep needs besides its targets.
 type Config struct {
-	// Concurrency caps connection attempts in flight (default 4096).
+	// Concurrency caps connection attempts in flight (default 4096); a
+	// probe sent again after a few round trips of silence is one attempt,
+	// with two sockets.
 	Concurrency int
 	// ProbeConcurrency caps open endpoints examined at once (default 512).
 	ProbeConcurrency int
@@ -114,7 +116,8 @@ func (c *Config) defaults() {
 }
 
 // RaiseFileLimit lifts the process's open-file limit as far as cfg's
-// connects in flight and examiners need and the system allows, and returns
+// connects in flight (two sockets for a retried one) and examiners need
+// and the system allows, and returns
 // the limit in force (0: unknown). Sweep fits its connects in flight under
 // whatever limit it finds; the command calls this first so that a large
 // --concurrency is not cut down. Go itself raises the soft limit to the
@@ -122,7 +125,7 @@ func (c *Config) defaults() {
 // CAP_SYS_RESOURCE) can go beyond, up to the kernel's fs.nr_open.
 func RaiseFileLimit(cfg Config) uint64 {
 	cfg.defaults()
-	return raiseOpenFileLimit(uint64(cfg.Concurrency) + 3*uint64(cfg.ProbeConcurrency) + fdMargin + 256)
+	return raiseOpenFileLimit(2*uint64(cfg.Concurrency) + 3*uint64(cfg.ProbeConcurrency) + fdMargin + 256)
 }
 
 // openPort is a port the connect phase found open, with its connection.
@@ -152,7 +155,9 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	// --probe-concurrency must not allocate for work that does not exist.
 	examinersN := int(min(uint64(cfg.ProbeConcurrency), max(ord.count, 1)))
 
-	cfg.Concurrency = fdBudget(cfg.Concurrency, examinersN, raiseOpenFileLimit(0))
+	fdLimit := raiseOpenFileLimit(0)
+	sockets := fdBudget(2*cfg.Concurrency, examinersN, fdLimit) // a retried attempt has two
+	cfg.Concurrency = fdBudget(cfg.Concurrency, examinersN, fdLimit)
 
 	probeDialer := cfg.Dialer
 	if probeDialer == nil {
@@ -188,7 +193,7 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 		defer close(connectDone)
 		if syn != nil {
 			runSYN(ctx, &cfg, syn, probeDialer, src, sink, pace)
-		} else if cfg.Dialer != nil || !runRawEngines(ctx, cfg.Concurrency, src, sink, pace) {
+		} else if cfg.Dialer != nil || !runRawEngines(ctx, cfg.Concurrency, sockets, src, sink, pace) {
 			runDialWorkers(ctx, &cfg, probeDialer, src, sink, pace)
 		}
 	}()
