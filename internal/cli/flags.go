@@ -73,7 +73,8 @@ func sweepFlags() []cli.Flag {
 		&cli.IntFlag{Name: "probe-concurrency", Value: 512, Usage: "open endpoints examined (handshakes, probes) at once"},
 		&cli.IntFlag{Name: "host-concurrency", Value: scanner.DefaultHostConcurrency, Usage: "simultaneous connections to one address, every check included"},
 		&cli.BoolFlag{Name: "fixed-timeout", Usage: "turn adaptive timing off: every connect waits all of --timeout, with no retry"},
-		&cli.Float64Flag{Name: "rate", Usage: "cap new connection attempts per second", DefaultText: "no cap"},
+		&cli.Float64Flag{Name: "rate", Usage: "cap new connection attempts (with --syn: SYNs) per second", DefaultText: "no cap; 50000 with --syn"},
+		&cli.BoolFlag{Name: "syn", Usage: "find open IPv4 ports with SYNs from a raw socket (root or CAP_NET_RAW, Linux), then examine them as usual; IPv6 targets are connected to"},
 	)
 	flags = append(flags, inCategory(catTargets,
 		&cli.StringFlag{Name: "shard", Usage: "scan slice `K/N` of the probe space (N machines each take one K); index:I/N is the zero-based form, slice I+1"},

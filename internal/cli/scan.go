@@ -61,6 +61,7 @@ func (o *probeConfig) scannerConfig() (scanner.Config, error) {
 		HostConcurrency:  o.sweep.hostConcurrency,
 		Rate:             o.sweep.rate,
 		FixedTimeout:     o.sweep.fixedTimeout,
+		SYN:              o.sweep.syn,
 		Shard:            o.sweep.shard,
 		Progress:         new(scanner.Progress),
 	}, nil

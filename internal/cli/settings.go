@@ -61,6 +61,7 @@ type sweepConfig struct {
 	rate                                           float64
 	shard                                          scanner.Shard
 	progress, fixedTimeout                         bool
+	syn                                            bool // SYN discovery
 }
 
 func parseSweep(c *cli.Context, stderr io.Writer) (sweepConfig, error) {
@@ -71,6 +72,10 @@ func parseSweep(c *cli.Context, stderr io.Writer) (sweepConfig, error) {
 		rate:             c.Float64("rate"),
 		progress:         !c.Bool("no-progress") && isTerminal(stderr),
 		fixedTimeout:     c.Bool("fixed-timeout"),
+		syn:              c.Bool("syn"),
+	}
+	if o.syn && !c.IsSet("rate") {
+		o.rate = scanner.DefaultSYNRate
 	}
 	switch {
 	case o.concurrency < 1:
@@ -89,7 +94,25 @@ func parseSweep(c *cli.Context, stderr io.Writer) (sweepConfig, error) {
 		}
 		o.shard = sh
 	}
+	if o.syn {
+		return o, checkSYN()
+	}
 	return o, nil
+}
+
+// checkSYN says in one line why --syn cannot run here, if it cannot: it
+// never falls back to connects.
+func checkSYN() error {
+	err := scanner.CheckSYN()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, scanner.ErrSYNPrivilege):
+		return errors.New(errSYNPrivilege)
+	case errors.Is(err, scanner.ErrSYNUnsupported):
+		return errors.New(errSYNUnsupported)
+	}
+	return fmt.Errorf(errSYN, err)
 }
 
 // probeConfig is what is sent to every target and how it is judged: the
