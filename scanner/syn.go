@@ -34,6 +34,14 @@ const (
 	// synOpensQueue holds open ports found while the examiners are busy,
 	// so that reading answers never waits for them.
 	synOpensQueue = 1 << 12
+	// synResendProof, synResendUseful and synResendSample: see
+	// worthResend.
+	synResendProof  = 1000
+	synResendUseful = 10000
+	synResendSample = 64
+	// synMaxAlive bounds the addresses remembered as answering (a dozen
+	// bytes each).
+	synMaxAlive = 1 << 18
 	// synV6Workers connect the IPv6 probes of a --syn sweep.
 	synV6Workers = 256
 )

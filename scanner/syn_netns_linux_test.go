@@ -20,21 +20,25 @@ import (
 // TestSYNDiscoveryMatchesConnect sweeps a firewalled /24 in a network
 // namespace of the test's own twice, with connects and with --syn: a
 // listener on every address, a refused port, and nftables dropping every
-// SYN to 127.4.0.128/25 (silent). Both sweeps must find the same open
-// ports and count the same closed and filtered ones; with --syn each open
-// port is examined once through the examiners' own connection (the SYN
-// never becomes a connection the server accepts), and the silent addresses
-// cost a few round trips, not --timeout.
+// SYN to 127.4.0.128/25 (silent); 127.4.0.7 answers 200 ms late among
+// hosts that answer at once, and the first SYNs to 127.4.0.9 are lost.
+// Both sweeps must find the same open ports and count the same closed and
+// filtered ones; with --syn each open port is examined once through the
+// examiners' own connection (the SYN never becomes a connection the server
+// accepts), and the silent addresses cost a few round trips, not --timeout.
 func TestSYNDiscoveryMatchesConnect(t *testing.T) {
 	if !inOwnNetns(t) {
 		return
 	}
 	nftRules(t, `table inet t {
+	quota lost { until 100 bytes }
 	chain input {
 		type filter hook input priority 0; policy accept;
 		ip daddr 127.4.0.128/25 tcp flags & (syn|ack) == syn drop
+		ip daddr 127.4.0.9 tcp flags & (syn|ack) == syn quota name "lost" drop
 	}
 }`)
+	delayTo(t, "127.4.0.7", 200*time.Millisecond)
 	var accepted atomic.Int64
 	ln, err := net.Listen("tcp", "0.0.0.0:0")
 	if err != nil {
@@ -67,6 +71,8 @@ func TestSYNDiscoveryMatchesConnect(t *testing.T) {
 		return r, cp, time.Since(start)
 	}
 	conn, _, _ := sweep(false)
+	run(t, "nft", "reset", "quota", "inet", "t", "lost") // lose the first SYNs again
+	time.Sleep(400 * time.Millisecond)                   // the connect sweep's last accepts
 	before := accepted.Load()
 	syn, cp, el := sweep(true)
 	if got, want := openPorts(syn), openPorts(conn); fmt.Sprint(got) != fmt.Sprint(want) || len(want) != 128 {
@@ -76,7 +82,7 @@ func TestSYNDiscoveryMatchesConnect(t *testing.T) {
 	if !syn.Complete || ss.Open != cs.Open || ss.Closed != cs.Closed || ss.Filtered != cs.Filtered || ss.Filtered != 256 {
 		t.Errorf("--syn summary %+v, connects %+v: want the same counts, 256 filtered", ss, cs)
 	}
-	time.Sleep(50 * time.Millisecond) // the accept loop may lag
+	time.Sleep(400 * time.Millisecond) // the accept loop may lag, and 127.4.0.7 by 200 ms
 	if n := accepted.Load() - before; cp.seen.Load() != 128 || n != 128 {
 		t.Errorf("--syn: %d endpoints examined, %d connections accepted; want 128 and 128", cp.seen.Load(), n)
 	}
@@ -187,4 +193,36 @@ func nftCounter(t *testing.T, name string) (int64, time.Time) {
 		t.Fatalf("nft counter: %q", out)
 	}
 	return n, at
+}
+
+// TestSYNResendsStopOnSilentNetwork: on a network where resends find
+// nothing (4,096 probes to a dropped /20), only the first 1,000 silent
+// probes and then one in 64 have their SYN sent again; every probe is
+// still counted filtered.
+func TestSYNResendsStopOnSilentNetwork(t *testing.T) {
+	if !inOwnNetns(t) {
+		return
+	}
+	nftRules(t, `table inet t {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ip daddr 127.6.16.0/20 tcp flags & (syn|ack) == syn drop
+	}
+}`)
+	// A /24 of closed ports answers first, so round trips are learned.
+	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"127.6.0.0/24", "127.6.16.0/20"}, Ports: []int{closedPort(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := scanner.Sweep(context.Background(), scanner.Config{SYN: true, ConnectTimeout: 3 * time.Second}, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.Summary
+	if !r.Complete || s.Closed != 256 || s.Filtered != 4096 {
+		t.Errorf("summary %+v complete=%v, want 256 closed, 4096 filtered", s, r.Complete)
+	}
+	if tm := s.Timing; tm == nil || tm.Retries < 1000 || tm.Retries > 1000+3096/64+1 {
+		t.Errorf("timing %+v: want 1,000 resends and one in 64 after", tm)
+	}
 }

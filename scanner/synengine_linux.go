@@ -26,7 +26,8 @@ type synPending struct {
 	first   time.Duration // the first SYN went out
 	due     time.Duration // the wait ends
 	learned bool          // due comes from a learned round trip
-	retried bool          // the SYN has been sent again
+	retried bool          // in its second wait
+	resent  bool          // and its SYN was sent again for it
 }
 
 // synDue is a probe whose wait ended: to send again, or filtered.
@@ -50,6 +51,9 @@ type synEngine struct {
 	deadlines synHeap
 	rtt       *rttEstimator
 	rearm     bool // the estimate just became usable
+	// Evidence that resends find anything (see worthResend).
+	silent, resent, resentAnswered uint64
+	alive                          map[uint32]struct{} // addresses that have answered
 
 	// The sender's own.
 	waiting []Probe // their host is busy, or the same address and port is awaited
@@ -75,7 +79,7 @@ func runSYN(ctx context.Context, cfg *Config, sock *synSockets, dial probes.Dial
 		return
 	}
 	e := &synEngine{cfg: cfg, sock: sock, tx: tx, src: src, sink: sink, pace: pace, dial: dial, start: time.Now(),
-		pending: make(map[uint64]synPending), rtt: newRTTEstimator(cfg.ConnectTimeout, cfg.FixedTimeout),
+		pending: make(map[uint64]synPending), alive: make(map[uint32]struct{}), rtt: newRTTEstimator(cfg.ConnectTimeout, cfg.FixedTimeout),
 		opens: make(chan Probe, synOpensQueue)}
 	stop := make(chan struct{})
 	var readers sync.WaitGroup
@@ -263,10 +267,13 @@ func (e *synEngine) expire(ctx context.Context) bool {
 			continue // answered, or re-armed since
 		}
 		if w := e.resendWait(pd, now); w > 0 {
-			pd.retried, pd.sent, pd.due = true, now, now+w
+			pd.retried, pd.due = true, now+w
+			if pd.resent = e.worthResend(d.key); pd.resent {
+				pd.sent = now
+				e.due = append(e.due, synDue{p: pd.p, resend: true})
+			}
 			e.pending[d.key] = pd
 			e.deadlines.push(synDeadline{key: d.key, at: pd.due})
-			e.due = append(e.due, synDue{p: pd.p, resend: true})
 		} else {
 			delete(e.pending, d.key)
 			e.due = append(e.due, synDue{p: pd.p})
@@ -301,6 +308,26 @@ func (e *synEngine) resendWait(pd synPending, now time.Duration) time.Duration {
 		return e.rtt.retryWait(pd.due-pd.sent, pd.first, now)
 	}
 	return max(pd.first+e.cfg.ConnectTimeout-now, 0)
+}
+
+// worthResend decides whether the probe key, silent after its first wait,
+// has its SYN sent again (it waits its second wait either way, so a slow
+// host is still heard). A resend is for a lost SYN, and on a firewalled
+// network nearly every silent probe is silent for good: resending them
+// all would double the SYNs, and the time at --rate. So a silent probe is
+// resent when its address has answered another probe (a live host: a SYN
+// to it was lost, or its accept queue was full), and otherwise while
+// resends prove useful: the first synResendProof always, then all as long
+// as at least one in synResendUseful was answered, else one in
+// synResendSample, to keep watching for loss. e.mu is held.
+func (e *synEngine) worthResend(key uint64) bool {
+	e.silent++
+	_, alive := e.alive[uint32(key>>16)]
+	ok := alive || e.resent < synResendProof || e.resentAnswered*synResendUseful >= e.resent || e.silent%synResendSample == 0
+	if ok {
+		e.resent++
+	}
+	return ok
 }
 
 // rearmAll gives the probes sent before anything had answered the wait
@@ -352,6 +379,12 @@ func (e *synEngine) answer(r synReply) {
 		delete(e.pending, key)
 		if e.rtt.observe(pd.p.IP, now-pd.sent) {
 			e.rearm = true
+		}
+		if pd.resent {
+			e.resentAnswered++
+		}
+		if len(e.alive) < synMaxAlive {
+			e.alive[uint32(key>>16)] = struct{}{}
 		}
 	}
 	e.mu.Unlock()
