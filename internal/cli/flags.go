@@ -89,7 +89,7 @@ func sweepFlags() []cli.Flag {
 func probeFlags() []cli.Flag {
 	flags := sweepFlags()
 	flags = append(flags, inCategory(catTargets,
-		&cli.StringFlag{Name: "ports", Aliases: []string{"p"}, Value: "backup", Usage: "`PORTS` to probe: profiles, ports and ranges, e.g. backup, code42, sesam, 8443, 9000-9010"},
+		&cli.StringFlag{Name: "ports", Aliases: []string{"p"}, Value: "backup", Usage: "`PORTS` to probe: profiles, ports and ranges, e.g. backup (every vendor listener), code42, sesam, mission (the seven data ports), 8443, 9000-9010"},
 		&cli.StringFlag{Name: "sni", Usage: "server `NAME` to send to every target and check certificates against"},
 	)...)
 	flags = append(flags, inCategory(catTiming,
