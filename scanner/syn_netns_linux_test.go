@@ -226,3 +226,36 @@ func TestSYNResendsStopOnSilentNetwork(t *testing.T) {
 		t.Errorf("timing %+v: want 1,000 resends and one in 64 after", tm)
 	}
 }
+
+// TestSYNIPv6Connects: --syn is IPv4; the IPv6 probes of the same sweep
+// are connected to, and found as without it.
+func TestSYNIPv6Connects(t *testing.T) {
+	if !inOwnNetns(t) {
+		return
+	}
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"::1", "127.0.0.1"}, Ports: []int{portOf(ln)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := scanner.Sweep(context.Background(), scanner.Config{SYN: true, ConnectTimeout: time.Second}, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := openPorts(r); len(got) != 1 || got[0] != fmt.Sprintf("::1:%d", portOf(ln)) || r.Summary.Closed != 1 || !r.Complete {
+		t.Errorf("open %v, summary %+v: want [::1]:%d open and 127.0.0.1 closed", got, r.Summary, portOf(ln))
+	}
+}
