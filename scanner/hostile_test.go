@@ -6,6 +6,7 @@ package scanner_test
 // also holds a healthy TLS endpoint that must come out unharmed.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -15,6 +16,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"net/netip"
 	"regexp"
 	"runtime"
@@ -299,12 +301,22 @@ func newHealthy(t *testing.T) *healthy {
 	return &healthy{cert: c, cfg: &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{c.TLSCertificate()}}}
 }
 
+// start serves HTTPS with HSTS on addr: a healthy server answers what it
+// is asked at once, so the question of what speaks inside TLS costs it
+// no wait.
 func (h *healthy) start(t *testing.T, addr string) *hostileServer {
 	return startHostile(t, addr, func(_ context.Context, c net.Conn) {
 		tc := tls.Server(c, h.cfg)
-		if tc.Handshake() == nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(tc, 4096))
+		if tc.Handshake() != nil {
+			return
 		}
+		req, err := http.ReadRequest(bufio.NewReader(io.LimitReader(tc, 4096)))
+		if err != nil {
+			return
+		}
+		_ = req.Body.Close()
+		_, _ = io.WriteString(tc, "HTTP/1.1 200 OK\r\nStrict-Transport-Security: max-age=31536000\r\n"+
+			"Content-Length: 0\r\nConnection: close\r\n\r\n")
 	})
 }
 
@@ -318,6 +330,15 @@ func (h *healthy) check(t *testing.T, ep *report.Endpoint) {
 		t.Errorf("healthy endpoint: version %s chain %+v", ep.TLS.Version, ep.TLS.Chain)
 	}
 	checkIDs(t, ep, "self-signed-certificate")
+}
+
+// checkHTTP asserts the default probes found the healthy server's HTTP
+// and its HSTS header.
+func (h *healthy) checkHTTP(t *testing.T, ep *report.Endpoint) {
+	t.Helper()
+	if ep.TLS == nil || ep.TLS.AppProtocol != "http" || ep.TLS.HSTS == nil {
+		t.Errorf("healthy endpoint %s:%d: app protocol and hsts not found: %+v", ep.IP, ep.Port, ep.TLS)
+	}
 }
 
 // endpointAt finds addr's endpoint in rep.
@@ -458,6 +479,9 @@ func TestHostileServers(t *testing.T) {
 					t.Errorf("http %+v, want the 302 recorded", ep.HTTP)
 				}
 				h.check(t, endpointAt(t, rep, good.addr()))
+				if defaults {
+					h.checkHTTP(t, endpointAt(t, rep, good.addr()))
+				}
 			})
 		}
 	}
@@ -552,6 +576,7 @@ func TestHostileCrowd(t *testing.T) {
 	}
 	for _, addr := range good {
 		h.check(t, endpointAt(t, rep, addr))
+		h.checkHTTP(t, endpointAt(t, rep, addr))
 	}
 	for addr, hc := range bad {
 		hc.check(t, endpointAt(t, rep, addr), true)
