@@ -52,50 +52,8 @@ type synDeadline struct {
 	at  time.Duration
 }
 
-// synHeap is a min-heap of deadlines by at. Entries are never removed
+func (d synDeadline) due() time.Duration { return d.at }
+
+// synHeap holds the --syn engine's deadlines. Entries are never removed
 // early: one that no longer matches its probe is skipped when it comes up.
-type synHeap []synDeadline
-
-func (h *synHeap) push(d synDeadline) {
-	*h = append(*h, d)
-	s := *h
-	for i := len(s) - 1; i > 0; {
-		p := (i - 1) / 2
-		if s[p].at <= s[i].at {
-			break
-		}
-		s[p], s[i] = s[i], s[p]
-		i = p
-	}
-}
-
-func (h synHeap) peek() (synDeadline, bool) {
-	if len(h) == 0 {
-		return synDeadline{}, false
-	}
-	return h[0], true
-}
-
-func (h *synHeap) pop() synDeadline {
-	s := *h
-	top := s[0]
-	last := len(s) - 1
-	s[0] = s[last]
-	s = s[:last]
-	for i := 0; ; {
-		l, m := 2*i+1, i
-		if l < len(s) && s[l].at < s[m].at {
-			m = l
-		}
-		if r := l + 1; r < len(s) && s[r].at < s[m].at {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		s[i], s[m] = s[m], s[i]
-		i = m
-	}
-	*h = s
-	return top
-}
+type synHeap = minHeap[synDeadline]

@@ -152,7 +152,9 @@ func TestSYNRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const rate = 5000
+	// 2,000/s leaves a loaded machine running -race room to keep up; the
+	// rig measures higher rates (docs/performance.md).
+	const rate = 2000
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -160,7 +162,7 @@ func TestSYNRate(t *testing.T) {
 		_, err := scanner.Sweep(ctx, scanner.Config{SYN: true, Rate: rate, ConnectTimeout: 3 * time.Second}, set)
 		done <- err
 	}()
-	// 16,384 first SYNs take over 3 s: count over the second after the
+	// 16,384 first SYNs take over 8 s: count over the second after the
 	// first 200 ms, then stop the sweep.
 	time.Sleep(200 * time.Millisecond)
 	c1, t1 := nftCounter(t, "syns")
