@@ -167,20 +167,7 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	pace := newPacer(cfg.Rate)
 
 	results := make(chan *report.Endpoint, examinersN)
-	var sinkErr error
-	collected := make(chan struct{})
-	go func() {
-		defer close(collected)
-		for ep := range results {
-			r.Summary.Count(ep)
-			if cfg.OnEndpoint != nil && sinkErr == nil {
-				sinkErr = cfg.OnEndpoint(ep)
-			}
-			if !cfg.StreamOnly || cfg.OnEndpoint == nil {
-				r.Endpoints = append(r.Endpoints, *ep)
-			}
-		}
-	}()
+	col := startCollector(r, &cfg, results)
 
 	opened := make(chan openPort, examinersN)
 	sink := &connectSink{ctx: ctx, cfg: &cfg, hosts: hosts, opened: opened, results: results}
@@ -197,26 +184,12 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 			runDialWorkers(ctx, &cfg, probeDialer, src, sink, pace)
 		}
 	}()
-	var examiners errgroup.Group
-	for range examinersN {
-		examiners.Go(func() error {
-			for op := range opened {
-				ep, ok := examine(ctx, &cfg, probeDialer, hosts, op)
-				sink.examining.Add(-1)
-				hosts.release(op.p.IP)
-				cfg.Progress.Done.Add(1)
-				if ok {
-					results <- ep
-				}
-			}
-			return nil
-		})
-	}
+	examiners := startExaminers(ctx, &cfg, examinersN, probeDialer, sink, opened)
 	<-connectDone
 	close(opened)
 	_ = examiners.Wait()
 	close(results)
-	<-collected
+	<-col.done
 
 	r.Summary.Closed += int(sink.closed.Load())
 	r.Summary.Filtered += int(sink.filtered.Load())
@@ -226,10 +199,57 @@ func Sweep(ctx context.Context, cfg Config, set *TargetSet) (*report.Report, err
 	r.Complete = ctx.Err() == nil && src.exhausted()
 	r.FinishedAt = cfg.Now().UTC()
 	SortEndpoints(r.Endpoints)
-	if sinkErr != nil {
-		return r, fmt.Errorf("write results: %w", sinkErr)
+	if col.err != nil {
+		return r, fmt.Errorf("write results: %w", col.err)
 	}
 	return r, nil
+}
+
+// collector adds each examined endpoint to the report and hands it to
+// Config.OnEndpoint; err is the first error OnEndpoint returned, read
+// once done is closed.
+type collector struct {
+	done chan struct{}
+	err  error
+}
+
+func startCollector(r *report.Report, cfg *Config, results <-chan *report.Endpoint) *collector {
+	c := &collector{done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		for ep := range results {
+			r.Summary.Count(ep)
+			if cfg.OnEndpoint != nil && c.err == nil {
+				c.err = cfg.OnEndpoint(ep)
+			}
+			if !cfg.StreamOnly || cfg.OnEndpoint == nil {
+				r.Endpoints = append(r.Endpoints, *ep)
+			}
+		}
+	}()
+	return c
+}
+
+// startExaminers starts n examiners, each examining the open ports the
+// connect phase sends to opened (sink's) until it is closed, and sending
+// what they found to sink.results.
+func startExaminers(ctx context.Context, cfg *Config, n int, dial probes.Dialer, sink *connectSink, opened <-chan openPort) *errgroup.Group {
+	var g errgroup.Group
+	for range n {
+		g.Go(func() error {
+			for op := range opened {
+				ep, ok := examine(ctx, cfg, dial, sink.hosts, op)
+				sink.examining.Add(-1)
+				sink.hosts.release(op.p.IP)
+				cfg.Progress.Done.Add(1)
+				if ok {
+					sink.results <- ep
+				}
+			}
+			return nil
+		})
+	}
+	return &g
 }
 
 // timingSummary is what the connect phase learned of round trips.
