@@ -235,10 +235,30 @@ func TestTableCells(t *testing.T) {
 		{report.Endpoint{State: report.StateOpen, Transport: report.TransportUnknown}, "unknown"},
 		{report.Endpoint{State: report.StateClosed}, "closed"},
 		{report.Endpoint{State: report.StateFiltered}, "filtered"},
+		{report.Endpoint{State: report.StateOpen, Transport: report.TransportTLS, TLS: &report.TLS{AppProtocol: "http"}}, "tls/http"},
+		{report.Endpoint{State: report.StateOpen, Transport: report.TransportTLS, TLS: &report.TLS{AppProtocol: "unknown"}}, "tls"},
 	}
 	for _, tr := range transports {
 		if got := transportCell(&tr.ep); got != tr.want {
 			t.Errorf("transportCell(%+v) = %q, want %q", tr.ep, got, tr.want)
+		}
+	}
+
+	// The fitted table names the version, and what speaks inside TLS
+	// when the probe found out.
+	fitted := []struct {
+		ep   report.Endpoint
+		want string
+	}{
+		{report.Endpoint{State: report.StateOpen, Transport: report.TransportTLS, TLS: &report.TLS{Version: "TLS1.2"}}, "TLS1.2"},
+		{report.Endpoint{State: report.StateOpen, Transport: report.TransportTLS, TLS: &report.TLS{Version: "TLS1.3", AppProtocol: "http"}}, "TLS1.3/http"},
+		{report.Endpoint{State: report.StateOpen, Transport: report.TransportTLS, TLS: &report.TLS{Version: "TLS1.3", AppProtocol: "unknown"}}, "TLS1.3"},
+		{report.Endpoint{State: report.StateOpen, Transport: report.TransportTLS, TLS: &report.TLS{Version: "TLS1.2", AppProtocol: "ftp\x1b"}}, `TLS1.2/ftp\x1b`},
+		{report.Endpoint{State: report.StateOpen, Transport: report.TransportPlaintext, Protocol: "ftp", StartTLS: "AUTH TLS", TLS: &report.TLS{Version: "TLS1.3", AppProtocol: "ftp"}}, "plaintext/ftp+TLS1.3"},
+	}
+	for _, tr := range fitted {
+		if got := fitTransport(&tr.ep); got != tr.want {
+			t.Errorf("fitTransport(%+v) = %q, want %q", tr.ep, got, tr.want)
 		}
 	}
 }

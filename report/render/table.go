@@ -176,6 +176,10 @@ func transportCell(ep *report.Endpoint) string {
 			cell += "+starttls"
 		}
 		return cell
+	case report.TransportTLS:
+		if ep.TLS != nil && ep.TLS.AppProtocol != "" && ep.TLS.AppProtocol != "unknown" {
+			return "tls/" + sanitize(ep.TLS.AppProtocol)
+		}
 	case "":
 		return "open"
 	}

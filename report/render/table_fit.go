@@ -99,14 +99,18 @@ func expiresIn(c *report.Certificate, scanned time.Time) string {
 	return fmt.Sprintf("%dd", c.DaysLeft)
 }
 
-// fitTransport is the negotiated version of a TLS endpoint ("TLS1.2"),
-// the plaintext protocol and the version it upgrades to after STARTTLS
+// fitTransport is the negotiated version of a TLS endpoint and what
+// speaks inside it when known ("TLS1.2", "TLS1.3/http"), the plaintext
+// protocol and the version it upgrades to after STARTTLS
 // ("plaintext/ftp+TLS1.2"), else the transport cell of the wide table.
 func fitTransport(ep *report.Endpoint) string {
 	if ep.State != report.StateOpen || ep.TLS == nil || ep.TLS.Version == "" {
 		return transportCell(ep)
 	}
 	v := sanitize(ep.TLS.Version)
+	if app := ep.TLS.AppProtocol; app != "" && app != "unknown" && ep.StartTLS == "" {
+		v += "/" + sanitize(app)
+	}
 	if ep.StartTLS != "" {
 		plain := "plaintext"
 		if ep.Protocol != "" {
