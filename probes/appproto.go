@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -77,10 +78,20 @@ func (a appProbe) run(conn net.Conn, t Target, took time.Duration, ep *report.En
 		recordHTTPS(head, ep)
 		return head.Status == 405 || head.Status == 501
 	case errors.Is(err, errNotHTTP):
+		if isEcho(r.keep) {
+			return false // our own request sent back: nothing is known
+		}
 		a.classify(r, ep) // a protocol that answers, or greets late
 		return ep.TLS.AppProtocol == ProtoHTTP
 	}
 	return false
+}
+
+// isEcho reports whether what the server sent starts with the request
+// line it was sent: an echo service (or a relay to one) says nothing of
+// its own, and its "banner" would be tlsweep's own words.
+func isEcho(got []byte) bool {
+	return bytes.HasPrefix(got, []byte("HEAD / HTTP/1.1\r\n"))
 }
 
 // get asks GET / on a connection of its own, for a server that refused

@@ -209,6 +209,17 @@ func TestAppSilentOrBinary(t *testing.T) {
 	}
 }
 
+// TestAppEcho: a service that sends back what it is sent is unknown,
+// and our own request is not recorded as its banner.
+func TestAppEcho(t *testing.T) {
+	tgt, _ := appServeFunc(t, "", func(head string) string { return head })
+	ep, _, _ := appRun(t, tgt, 5*time.Second)
+	if ep.TLS.AppProtocol != ProtoUnknown || ep.TLS.AppBanner != "" || ep.HTTP != nil || ep.TLS.HSTS != nil {
+		t.Errorf("app_protocol %q, app_banner %q, HTTP %+v, HSTS %+v: want unknown and nothing more",
+			ep.TLS.AppProtocol, ep.TLS.AppBanner, ep.HTTP, ep.TLS.HSTS)
+	}
+}
+
 // TestAppWaits: the waits follow the handshake's duration between their
 // floors and ceilings, never past --timeout.
 func TestAppWaits(t *testing.T) {
