@@ -118,7 +118,7 @@ func TestSYNReplies(t *testing.T) {
 	}
 }
 
-func disassemble(t *testing.T, raw []bpf.RawInstruction) []bpf.Instruction {
+func disassemble(t testing.TB, raw []bpf.RawInstruction) []bpf.Instruction {
 	t.Helper()
 	prog, ok := bpf.Disassemble(raw)
 	if !ok {
