@@ -159,11 +159,13 @@ func testOpenClosedFiltered(t *testing.T, dialer probes.Dialer) {
 // and every one is still examined.
 func TestEngineHostConcurrency(t *testing.T) {
 	for _, path := range connectPaths {
-		t.Run(path.name, func(t *testing.T) { testHostConcurrency(t, path.dialer) })
+		t.Run(path.name, func(t *testing.T) { testHostConcurrency(t, scanner.Config{Dialer: path.dialer}) })
 	}
 }
 
-func testHostConcurrency(t *testing.T, dialer probes.Dialer) {
+// testHostConcurrency sweeps 12 open ports of one address with cfg at
+// --host-concurrency 2: every port is examined, never more than 2 at once.
+func testHostConcurrency(t *testing.T, cfg scanner.Config) {
 	var ports []int
 	for range 12 {
 		ports = append(ports, portOf(listen(t, "127.0.0.1:0", silentConn)))
@@ -173,7 +175,8 @@ func testHostConcurrency(t *testing.T, dialer probes.Dialer) {
 		t.Fatal(err)
 	}
 	cp := &countProbe{hold: 30 * time.Millisecond}
-	r, err := scanner.Sweep(context.Background(), scanner.Config{HostConcurrency: 2, ConnectTimeout: time.Second, Probes: []probes.Probe{cp}, Dialer: dialer}, set)
+	cfg.HostConcurrency, cfg.ConnectTimeout, cfg.Probes = 2, time.Second, []probes.Probe{cp}
+	r, err := scanner.Sweep(context.Background(), cfg, set)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,9 @@ type PortInfo struct {
 	Expect string
 	// Note is the vendor's advice for the port, in one line.
 	Note string
-	// NotHTTP is set for TLS ports that carry another application protocol.
+	// NotHTTP is set for TLS ports that carry another application protocol:
+	// they are not sent early with the HTTPS ports (slowToExamine), whose
+	// HTTP answer may keep an examiner waiting.
 	NotHTTP bool
 }
 
@@ -121,14 +123,6 @@ func slowToExamine(port int) bool {
 		return true
 	}
 	return false
-}
-
-// NotHTTP reports whether port is a profile port known to carry a protocol
-// other than HTTP (Code42's data ports, sesam's control ports), so an HTTPS
-// request there would only wait.
-func NotHTTP(port uint16) bool {
-	p, ok := profilePort(int(port))
-	return ok && p.NotHTTP
 }
 
 // ParsePorts reads a -p value: profiles, ports and ranges separated by

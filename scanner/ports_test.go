@@ -68,13 +68,10 @@ func TestProfilesInvariants(t *testing.T) {
 	if len(seen) != len(Profiles[0].Ports) {
 		t.Errorf("backup has %d ports, vendor profiles %d", len(Profiles[0].Ports), len(seen))
 	}
-	if !NotHTTP(4287) || !NotHTTP(4288) || NotHTTP(11443) || NotHTTP(8443) || NotHTTP(4285) || NotHTTP(11401) {
-		t.Error("NotHTTP: Code42 data ports carry their own protocol; sesam HTTPS, the consoles and unknown ports may be HTTP")
-	}
 	// The HTTPS consoles get the HTTP request (and its HSTS check), so
 	// they are examined early with the other HTTPS ports.
 	for port, slow := range map[int]bool{4285: true, 11443: true, 11401: true, 443: true, 8443: true,
-		4287: false, 4280: false, 11322: false, 11301: false, 22: false} {
+		4287: false, 4288: false, 4280: false, 11322: false, 11301: false, 22: false} {
 		if slowToExamine(port) != slow {
 			t.Errorf("slowToExamine(%d) = %v, want %v", port, !slow, slow)
 		}

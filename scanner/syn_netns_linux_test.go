@@ -114,25 +114,7 @@ func TestSYNHostConcurrency(t *testing.T) {
 	if !inOwnNetns(t) {
 		return
 	}
-	var ports []int
-	for range 12 {
-		ports = append(ports, portOf(listen(t, "127.0.0.1:0", silentConn)))
-	}
-	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"127.0.0.1"}, Ports: ports})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp := &countProbe{hold: 30 * time.Millisecond}
-	r, err := scanner.Sweep(context.Background(), scanner.Config{SYN: true, HostConcurrency: 2, ConnectTimeout: time.Second, Probes: []probes.Probe{cp}}, set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cp.seen.Load() != 12 || r.Summary.Open != 12 || !r.Complete {
-		t.Errorf("examined %d of 12, summary %+v", cp.seen.Load(), r.Summary)
-	}
-	if cp.peak > 2 {
-		t.Errorf("%d endpoints of one host examined at once, --host-concurrency is 2", cp.peak)
-	}
+	testHostConcurrency(t, scanner.Config{SYN: true})
 }
 
 // TestSYNRate: a --syn sweep of silent addresses sends its SYNs at
