@@ -100,21 +100,29 @@ func newPacer(rate float64) *pacer {
 }
 
 // wait blocks until this caller's slot; false when ctx ended first.
-func (p *pacer) wait(ctx context.Context) bool {
+func (p *pacer) wait(ctx context.Context) bool { return p.waitN(ctx, 1) }
+
+// waitN takes the next n (>= 1) slots at once and blocks until the last of
+// them: a caller sending n attempts together (the --syn sender's batches)
+// sends none before its slot, so the rate and the catch-up rules are those
+// of n single waits. False when ctx ended first.
+func (p *pacer) waitN(ctx context.Context, n int) bool {
 	if p.interval == 0 {
 		return ctx.Err() == nil
 	}
+	span := int64(n) * int64(p.interval)
 	now := time.Now().UnixNano()
-	slot := p.next.Add(int64(p.interval)) - int64(p.interval)
+	slot := p.next.Add(span) - span
 	if floor := now - int64(paceLag); slot < floor {
 		// Idle for a while: restart the schedule paceLag behind now.
-		p.next.CompareAndSwap(slot+int64(p.interval), floor+int64(p.interval))
-		return ctx.Err() == nil
+		p.next.CompareAndSwap(slot+span, floor+span)
+		slot = floor
 	}
-	if slot <= now {
+	last := slot + span - int64(p.interval)
+	if last <= now {
 		return ctx.Err() == nil // behind schedule: catch up
 	}
-	t := time.NewTimer(time.Duration(slot - now))
+	t := time.NewTimer(time.Duration(last - now))
 	defer t.Stop()
 	select {
 	case <-t.C:
