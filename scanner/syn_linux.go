@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -149,12 +148,13 @@ func (s *synSockets) readReply(buf []byte) (r synReply, ok bool, err error) {
 	return r, ok, nil
 }
 
-// synSender builds and sends SYNs: one goroutine's, allocation-free once
-// it knows the source address for a destination's network.
+// synSender builds and sends SYNs (synbatch_linux.go): one goroutine's,
+// allocation-free once it knows the source address for a destination's
+// network.
 type synSender struct {
 	s      *synSockets
 	pkt    *synPacket
-	sa     unix.SockaddrInet4
+	msgs   *synMsgs
 	routes map[uint32][4]byte // a /24's source address
 }
 
@@ -163,31 +163,7 @@ func newSYNSender(s *synSockets) (*synSender, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &synSender{s: s, pkt: pkt, routes: make(map[uint32][4]byte)}, nil
-}
-
-// send sends the SYN to ip:port. A non-nil error is either a local
-// shortage (localFailure: try again later) or says the destination
-// cannot be reached from here (no route, refused by the local firewall).
-func (t *synSender) send(ip [4]byte, port uint16) error {
-	src, err := t.source(ip)
-	if err != nil {
-		return err
-	}
-	pkt := t.pkt.fill(src, ip, port, t.s.cookie.seq(ip, port))
-	t.sa.Addr = ip
-	return sendto(t.s.send, pkt, &t.sa)
-}
-
-// sendto is sendto(2) of b to sa, without the allocations of unix.Sendto.
-func sendto(fd int, b []byte, sa *unix.SockaddrInet4) error {
-	raw := unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: sa.Addr}
-	_, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)),
-		0, uintptr(unsafe.Pointer(&raw)), unix.SizeofSockaddrInet4)
-	if e != 0 {
-		return e
-	}
-	return nil
+	return &synSender{s: s, pkt: pkt, msgs: newSYNMsgs(), routes: make(map[uint32][4]byte)}, nil
 }
 
 // source is the address the kernel would send from to ip, learned once

@@ -118,7 +118,11 @@ func TestSYNHostConcurrency(t *testing.T) {
 }
 
 // TestSYNRate: a --syn sweep of silent addresses sends its SYNs at
-// --rate, within 5% over a second, as nftables counts them.
+// --rate, within 5% over a second, as nftables counts them: 2,000/s, one
+// or two SYNs a batch, and 20,000/s, 20 a batch. The higher rate is never
+// exceeded by more than 5%; it must be reached only without the race
+// detector (under it, on a machine shared with other work, the sender may
+// not keep up): the rate reached is logged either way.
 func TestSYNRate(t *testing.T) {
 	if !inOwnNetns(t) {
 		return
@@ -127,16 +131,30 @@ func TestSYNRate(t *testing.T) {
 	counter syns { }
 	chain input {
 		type filter hook input priority 0; policy accept;
-		ip daddr 127.5.0.0/18 tcp flags & (syn|ack) == syn counter name syns drop
+		ip daddr 127.5.0.0/16 tcp flags & (syn|ack) == syn counter name syns drop
 	}
 }`)
-	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"127.5.0.0/18"}, Ports: []int{443}})
+	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"127.5.0.0/16"}, Ports: []int{443}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 2,000/s leaves a loaded machine running -race room to keep up; the
-	// rig measures higher rates (docs/performance.md).
-	const rate = 2000
+	for _, c := range []struct {
+		rate  float64
+		reach bool // the rate must be reached, not only kept under
+	}{{2000, true}, {20000, !raceEnabled}} {
+		got := synRate(t, set, c.rate)
+		if got > 1.05*c.rate || c.reach && got < 0.95*c.rate {
+			t.Errorf("%.0f SYNs/s at --rate %.0f", got, c.rate)
+		}
+		t.Logf("%.0f SYNs/s at --rate %.0f", got, c.rate)
+	}
+}
+
+// synRate is the rate of SYNs nftables counts over the second after the
+// first 200 ms of a --syn sweep of set at rate (65,536 first SYNs take
+// over 3 s at 20,000/s); the sweep is stopped after.
+func synRate(t *testing.T, set *scanner.TargetSet, rate float64) float64 {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -144,21 +162,15 @@ func TestSYNRate(t *testing.T) {
 		_, err := scanner.Sweep(ctx, scanner.Config{SYN: true, Rate: rate, ConnectTimeout: 3 * time.Second}, set)
 		done <- err
 	}()
-	// 16,384 first SYNs take over 8 s: count over the second after the
-	// first 200 ms, then stop the sweep.
 	time.Sleep(200 * time.Millisecond)
 	c1, t1 := nftCounter(t, "syns")
 	time.Sleep(time.Second)
 	c2, t2 := nftCounter(t, "syns")
-	got := float64(c2-c1) / t2.Sub(t1).Seconds()
-	if got < 0.95*rate || got > 1.05*rate {
-		t.Errorf("%.0f SYNs/s over %v, --rate %d", got, t2.Sub(t1), rate)
-	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%.0f SYNs/s at --rate %d", got, rate)
+	return float64(c2-c1) / t2.Sub(t1).Seconds()
 }
 
 // nftCounter is the packets of the named counter of table inet t, and
@@ -208,6 +220,54 @@ func TestSYNResendsStopOnSilentNetwork(t *testing.T) {
 	}
 	if tm := s.Timing; tm == nil || tm.Retries < 1000 || tm.Retries > 1000+3096/64+1 {
 		t.Errorf("timing %+v: want 1,000 resends and one in 64 after", tm)
+	}
+}
+
+// TestSYNLocalRefusal: a SYN this machine refuses to send (nftables drops
+// it on output: the kernel fails that message of the batch with EPERM) is
+// filtered at once, without waiting or a resend, and the SYNs after it in
+// the same batch still go: every other address of the /28 is found open.
+func TestSYNLocalRefusal(t *testing.T) {
+	if !inOwnNetns(t) {
+		return
+	}
+	nftRules(t, `table inet t {
+	chain output {
+		type filter hook output priority 0; policy accept;
+		ip daddr { 127.8.0.5, 127.8.0.6, 127.8.0.12 } tcp flags & (syn|ack) == syn drop
+	}
+}`)
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"127.8.0.0/28"}, Ports: []int{portOf(ln)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No --rate: all 16 SYNs go in one batch.
+	r, err := scanner.Sweep(context.Background(), scanner.Config{SYN: true, ConnectTimeout: 5 * time.Second}, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.Summary
+	if !r.Complete || s.Open != 13 || s.Filtered != 3 || s.Timing == nil || s.Timing.Retries != 0 {
+		t.Errorf("summary %+v, timing %+v: want 13 open, 3 filtered without a resend", s, s.Timing)
+	}
+	for _, ep := range r.Endpoints {
+		if a := ep.IP; (a == "127.8.0.5" || a == "127.8.0.6" || a == "127.8.0.12") != (ep.State == report.StateFiltered) {
+			t.Errorf("%s:%d %s", a, ep.Port, ep.State)
+		}
 	}
 }
 

@@ -28,6 +28,7 @@ type synPending struct {
 	learned bool          // due comes from a learned round trip
 	retried bool          // in its second wait
 	resent  bool          // and its SYN was sent again for it
+	queued  bool          // its first SYN is in the sender's batch, not sent yet
 }
 
 // synDue is a probe whose wait ended: to send again, or filtered.
@@ -61,6 +62,7 @@ type synEngine struct {
 	tried   uint64    // freed when waiting was last looked at
 	triedAt time.Time // and when
 	due     []synDue
+	batch   []synOut // SYNs to send together (synbatch_linux.go)
 	opens   chan Probe
 	v6      chan Probe
 	v6wg    sync.WaitGroup
@@ -80,7 +82,7 @@ func runSYN(ctx context.Context, cfg *Config, sock *synSockets, dial probes.Dial
 	}
 	e := &synEngine{cfg: cfg, sock: sock, tx: tx, src: src, sink: sink, pace: pace, dial: dial, start: time.Now(),
 		pending: make(map[uint64]synPending), alive: make(map[uint32]struct{}), rtt: newRTTEstimator(cfg.ConnectTimeout, cfg.FixedTimeout),
-		opens: make(chan Probe, synOpensQueue)}
+		opens: make(chan Probe, synOpensQueue), batch: make([]synOut, 0, synBatchSize(pace.interval))}
 	stop := make(chan struct{})
 	var readers sync.WaitGroup
 	readers.Go(func() {
@@ -114,7 +116,14 @@ func (e *synEngine) sendAll(ctx context.Context) {
 		if !e.expire(ctx) {
 			return
 		}
-		if e.issue(ctx) {
+		issued := false
+		for len(e.batch) < cap(e.batch) && e.issue(ctx) {
+			issued = true
+		}
+		if len(e.batch) > 0 && !e.flush(ctx) {
+			return
+		}
+		if issued {
 			continue
 		}
 		e.mu.Lock()
@@ -132,11 +141,12 @@ func (e *synEngine) sendAll(ctx context.Context) {
 	}
 }
 
-// issue sends the next probe's SYN: one held back for its host first, else
-// a new one. False when there was nothing it could send.
+// issue puts the next probe's SYN in the batch: one held back for its host
+// first, else a new one. False when there was nothing it could send.
 func (e *synEngine) issue(ctx context.Context) bool {
 	if p, ok := e.fromWaiting(); ok {
-		return e.begin(ctx, p)
+		e.queueNew(p)
+		return true
 	}
 	e.mu.Lock()
 	full := len(e.pending) >= synMaxPending
@@ -156,7 +166,8 @@ func (e *synEngine) issue(ctx context.Context) bool {
 		e.waiting = append(e.waiting, p)
 		return true
 	}
-	return e.begin(ctx, p)
+	e.queueNew(p)
+	return true
 }
 
 // fromWaiting takes the first held-back probe whose host has a free slot,
@@ -180,31 +191,6 @@ func (e *synEngine) fromWaiting() (Probe, bool) {
 	return Probe{}, false
 }
 
-// begin sends the SYN of p, whose host slot is held. False when ctx ended.
-func (e *synEngine) begin(ctx context.Context, p Probe) bool {
-	ip, port := p.IP.Unmap().As4(), uint16(p.Port)
-	key := synKey(ip, port)
-	e.mu.Lock()
-	_, dup := e.pending[key]
-	e.mu.Unlock()
-	if dup { // the same address and port under another name: one at a time
-		e.sink.hosts.release(p.IP)
-		e.waiting = append(e.waiting, p)
-		return true
-	}
-	if !e.pace.wait(ctx) {
-		e.sink.hosts.release(p.IP)
-		return false
-	}
-	now := e.now()
-	e.mu.Lock()
-	w, learned := e.firstWait(p.IP)
-	e.pending[key] = synPending{p: p, sent: now, first: now, due: now + w, learned: learned}
-	e.deadlines.push(synDeadline{key: key, at: now + w})
-	e.mu.Unlock()
-	return e.transmit(ctx, key, ip, port)
-}
-
 // firstWait is how long a first SYN to ip waits: a few learned round
 // trips, or (nothing learned yet, or --fixed-timeout) a third of
 // --timeout, as the kernel resends a SYN after one of its three seconds.
@@ -214,34 +200,6 @@ func (e *synEngine) firstWait(ip netip.Addr) (time.Duration, bool) {
 		return w / 3, false
 	}
 	return w, true
-}
-
-// transmit sends the SYN of the pending probe key, waiting out local
-// shortages; a destination this machine cannot send to is filtered at
-// once. False when ctx ended.
-func (e *synEngine) transmit(ctx context.Context, key uint64, ip [4]byte, port uint16) bool {
-	for backoff := 50 * time.Microsecond; ; backoff = min(2*backoff, 20*time.Millisecond) {
-		err := e.tx.send(ip, port)
-		if err == nil {
-			return true
-		}
-		if !localFailure(err) {
-			e.mu.Lock()
-			pd, ok := e.pending[key]
-			delete(e.pending, key)
-			e.mu.Unlock()
-			if ok {
-				e.decided()
-				e.sink.quiet(pd.p, report.StateFiltered)
-			}
-			return true
-		}
-		select {
-		case <-time.After(backoff):
-		case <-ctx.Done():
-			return false
-		}
-	}
 }
 
 func (e *synEngine) decided() { e.freed.Add(1) }
@@ -286,12 +244,10 @@ func (e *synEngine) expire(ctx context.Context) bool {
 			e.sink.quiet(d.p, report.StateFiltered)
 			continue
 		}
-		if !e.pace.wait(ctx) { // a resend is a SYN too: --rate counts it
-			return false
-		}
-		e.cfg.Progress.Retries.Add(1)
+		// A resend is a SYN too: it goes in the batch, and --rate counts it.
 		ip, port := d.p.IP.Unmap().As4(), uint16(d.p.Port)
-		if !e.transmit(ctx, synKey(ip, port), ip, port) {
+		e.batch = append(e.batch, synOut{key: synKey(ip, port), ip: ip, port: port, resend: true})
+		if len(e.batch) == cap(e.batch) && !e.flush(ctx) {
 			return false
 		}
 	}
@@ -334,7 +290,7 @@ func (e *synEngine) worthResend(key uint64) bool {
 // the first answers now allow. e.mu is held.
 func (e *synEngine) rearmAll(now time.Duration) {
 	for key, pd := range e.pending {
-		if pd.learned || pd.retried {
+		if pd.learned || pd.retried || pd.queued {
 			continue
 		}
 		w, ok := e.rtt.wait(pd.p.IP)
@@ -375,6 +331,7 @@ func (e *synEngine) answer(r synReply) {
 	now := e.now()
 	e.mu.Lock()
 	pd, ok := e.pending[key]
+	ok = ok && !pd.queued // else an answer to an earlier probe, given up
 	if ok {
 		delete(e.pending, key)
 		if e.rtt.observe(pd.p.IP, now-pd.sent) {
