@@ -79,9 +79,6 @@ type engineSlot struct {
 	due     time.Duration // this socket stops waiting (0: not set yet)
 }
 
-// engineAvailable: the event loop (and adaptive timing) runs here.
-const engineAvailable = true
-
 // never is the deadline of a first socket whose retry holds the probe's.
 const never = time.Duration(1<<63 - 1)
 

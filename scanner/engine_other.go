@@ -13,6 +13,3 @@ func runRawEngines(context.Context, int, int, *probeSource, *connectSink, *pacer
 // raiseOpenFileLimit does nothing here and the limit is unknown (0): local
 // shortages are met by waiting and retrying.
 func raiseOpenFileLimit(uint64) uint64 { return 0 }
-
-// engineAvailable: no event loop, so no adaptive timing, here.
-const engineAvailable = false

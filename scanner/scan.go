@@ -257,7 +257,7 @@ func timingSummary(cfg *Config) *report.Timing {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	p := cfg.Progress
 	return &report.Timing{
-		Adaptive:   !cfg.FixedTimeout && (cfg.SYN || cfg.Dialer == nil && engineAvailable),
+		Adaptive:   !cfg.FixedTimeout,
 		RTTSamples: p.RTT.Count(),
 		RTTP50Ms:   ms(p.RTT.Quantile(0.5)),
 		RTTP90Ms:   ms(p.RTT.Quantile(0.9)),
@@ -360,6 +360,7 @@ func (s *connectSink) quiet(p Probe, state report.State) {
 // workers, each connecting one probe at a time (tests inject a Dialer;
 // systems without the event loop use a net.Dialer).
 func runDialWorkers(ctx context.Context, cfg *Config, d probes.Dialer, src *probeSource, sink *connectSink, pace *pacer) {
+	dc := newDialConnector(cfg, d, sink.hosts, pace)
 	var workers errgroup.Group
 	for range min(uint64(cfg.Concurrency), max(src.ord.count, 1)) {
 		workers.Go(func() error {
@@ -368,7 +369,7 @@ func runDialWorkers(ctx context.Context, cfg *Config, d probes.Dialer, src *prob
 				if !ok {
 					return nil
 				}
-				c, state, ok := connectOne(ctx, d, sink.hosts, pace, p, cfg.ConnectTimeout)
+				c, state, ok := dc.connect(ctx, p)
 				if !ok {
 					return nil // interrupted
 				}
@@ -384,24 +385,38 @@ func runDialWorkers(ctx context.Context, cfg *Config, d probes.Dialer, src *prob
 	_ = workers.Wait()
 }
 
-// connectOne takes a host slot and a rate token, then connects. A local
+// dialConnector connects probes one at a time through a Dialer, with
+// adaptive timing (see dialTiming).
+type dialConnector struct {
+	d       probes.Dialer
+	hosts   *hostLimiter
+	pace    *pacer
+	timing  *dialTiming
+	timeout time.Duration
+}
+
+func newDialConnector(cfg *Config, d probes.Dialer, hosts *hostLimiter, pace *pacer) *dialConnector {
+	return &dialConnector{d: d, hosts: hosts, pace: pace, timing: newDialTiming(cfg), timeout: cfg.ConnectTimeout}
+}
+
+// connect takes a host slot and a rate token, then connects. A local
 // failure (out of sockets) is retried after a pause. ok is false when the
 // sweep was interrupted.
-func connectOne(ctx context.Context, d probes.Dialer, hosts *hostLimiter, pace *pacer, p Probe, timeout time.Duration) (net.Conn, report.State, bool) {
-	if !hosts.acquire(ctx, p.IP) {
+func (dc *dialConnector) connect(ctx context.Context, p Probe) (net.Conn, report.State, bool) {
+	if !dc.hosts.acquire(ctx, p.IP) {
 		return nil, "", false
 	}
 	for backoff := time.Millisecond; ; backoff = min(2*backoff, 200*time.Millisecond) {
-		if !pace.wait(ctx) {
-			hosts.release(p.IP)
+		if !dc.pace.wait(ctx) {
+			dc.hosts.release(p.IP)
 			return nil, "", false
 		}
-		conn, state, err := dialProbe(ctx, d, p.addrPort(), timeout)
+		conn, state, err := dc.timing.dial(ctx, dc.d, dc.pace, p.addrPort(), dc.timeout)
 		if ctx.Err() != nil {
 			if conn != nil {
 				conn.Close()
 			}
-			hosts.release(p.IP)
+			dc.hosts.release(p.IP)
 			return nil, "", false
 		}
 		if err == nil {

@@ -362,10 +362,11 @@ func (e *synEngine) answer(r synReply) {
 func (e *synEngine) connectV6(ctx context.Context, p Probe) {
 	if e.v6 == nil {
 		e.v6 = make(chan Probe)
+		dc := newDialConnector(e.cfg, e.dial, e.sink.hosts, e.pace)
 		for range min(e.cfg.Concurrency, synV6Workers) {
 			e.v6wg.Go(func() {
 				for p := range e.v6 {
-					c, state, ok := connectOne(ctx, e.dial, e.sink.hosts, e.pace, p, e.cfg.ConnectTimeout)
+					c, state, ok := dc.connect(ctx, p)
 					switch {
 					case !ok: // interrupted
 					case state != report.StateOpen:
