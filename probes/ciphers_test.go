@@ -155,11 +155,11 @@ func TestCiphersOpenSSLServerPreference(t *testing.T) {
 		"TLS1.2 0xC02F TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 strong",
 		"TLS1.2 0x002F TLS_RSA_WITH_AES_128_CBC_SHA acceptable",
 	})
-	// 4 version hellos (TLS 1.3, TLS 1.2, which finds the first suite,
-	// TLS 1.1, whose protocol_version alert settles TLS 1.0 and SSL 3.0,
-	// and SSL 2.0), two more suites, and a refusal per window of the 353
-	// TLS 1.2 suites.
-	if res.Connections != 4+2+3 {
+	// 5 version hellos (TLS 1.3, TLS 1.2, which finds the first suite,
+	// TLS 1.1 and 1.0, whose protocol_version alerts settle SSL 3.0, and
+	// SSL 2.0), two more suites, and a refusal per window of the 353 TLS
+	// 1.2 suites.
+	if res.Connections != 5+2+3 {
 		t.Errorf("%d connections", res.Connections)
 	}
 }
@@ -216,9 +216,6 @@ func TestCiphersOpenSSLEverything(t *testing.T) {
 // TestCiphersGnuTLS3DES: gnutls-serv offering TLS 1.0 to 1.2 with AES and
 // the 3DES suites (Debian's OpenSSL 3 has none left): the weak-suite
 // hellos find both 3DES suites at every version, and nothing else is weak.
-// (With TLS 1.1 switched off, GnuTLS answers a TLS 1.1 hello with
-// protocol_version instead of TLS 1.0, and TLS 1.0 goes unseen: see
-// docs/examining.md.)
 func TestCiphersGnuTLS3DES(t *testing.T) {
 	c, err := versionsCert()
 	if err != nil {
@@ -231,4 +228,32 @@ func TestCiphersGnuTLS3DES(t *testing.T) {
 	target := Target{Host: ip.String(), IP: ip, Port: uint16(port)}
 	checkResult(t, enumerate(t, target, VersionsConfig{}), []string{"TLS1.0", "TLS1.1", "TLS1.2"},
 		slices.Concat(want(tlsinfo.TLS10, 0x000A, 0xC012), want(tlsinfo.TLS11, 0x000A, 0xC012), want(tlsinfo.TLS12, 0x000A, 0xC012)))
+}
+
+// TestVersionsGnuTLSWithoutTLS11: gnutls-serv with TLS 1.3, 1.2 and 1.0 but
+// not TLS 1.1 answers a TLS 1.1 hello with a protocol_version alert, where
+// RFC 5246 E.1 wants a TLS 1.0 ServerHello. TLS 1.0 must still be found:
+// one such alert does not settle the older versions.
+func TestVersionsGnuTLSWithoutTLS11(t *testing.T) {
+	c, err := versionsCert()
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := daemon.WriteCert(t, t.TempDir(), "server", c)
+	for _, prio := range []string{
+		"NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.0",
+		"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:+VERS-TLS1.0",
+	} {
+		port := daemon.GnuTLSServer(t, certFile, keyFile, prio)
+		ip := netip.MustParseAddr("127.0.0.1")
+		target := Target{Host: ip.String(), IP: ip, Port: uint16(port)}
+		res := enumerate(t, target, VersionsConfig{})
+		want := []string{"TLS1.0", "TLS1.2"}
+		if strings.Contains(prio, "TLS1.3") {
+			want = append(want, "TLS1.3")
+		}
+		if !slices.Equal(res.Versions, want) {
+			t.Errorf("%s: versions %v, want %v", prio, res.Versions, want)
+		}
+	}
 }

@@ -253,10 +253,11 @@ func (p *Versions) enumerate(ctx context.Context, d Dialer, t Target, known uint
 
 // versions sends one hello per version, newest first, skipping versions
 // an earlier answer settled: a ServerHello at an older version settles the
-// ones between, and a modern server's protocol_version alert every older
-// one (refusesOlder).
+// ones between, and a modern server's protocol_version alerts to two
+// versions in a row every older one (refusesOlder).
 func (sc *scan) versions() {
 	lists := suitesByVersion()
+	var alerted uint16 // the last version refused by refusesOlder's alert
 	for _, v := range []uint16{tlsinfo.TLS13, tlsinfo.TLS12, tlsinfo.TLS11, tlsinfo.TLS10, tlsinfo.SSL30} {
 		if sc.accepted[v] || sc.refused[v] {
 			continue
@@ -269,11 +270,14 @@ func (sc *scan) versions() {
 		if err != nil || !sc.note(v, win, r) {
 			sc.refused[v] = true
 			if err == nil && sc.refusesOlder(v, r) {
-				for _, w := range []uint16{tlsinfo.TLS11, tlsinfo.TLS10, tlsinfo.SSL30} {
-					if w < v {
-						sc.refused[w] = true
+				if alerted == v+1 {
+					for _, w := range []uint16{tlsinfo.TLS11, tlsinfo.TLS10, tlsinfo.SSL30} {
+						if w < v {
+							sc.refused[w] = true
+						}
 					}
 				}
+				alerted = v
 			}
 		}
 	}
@@ -288,13 +292,16 @@ func (sc *scan) versions() {
 	}
 }
 
-// refusesOlder reports whether the refusal r of a hello at v also refuses
-// every older version. A server must answer a legacy hello with the newest
-// version it has at or below the hello's (RFC 5246 E.1), so an outright
-// protocol_version alert means it has none. Only a server that already
-// accepted TLS 1.2 or 1.3 is taken at its word: version-intolerant stacks,
-// which refuse any hello newer than their own version, are old ones that
-// speak neither, and they still get a hello per version.
+// refusesOlder reports whether the refusal r of a hello at v is a sign
+// that every older version is refused too. A server must answer a legacy
+// hello with the newest version it has at or below the hello's (RFC 5246
+// E.1), so an outright protocol_version alert means it has none. Only a
+// server that already accepted TLS 1.2 or 1.3 is taken at its word:
+// version-intolerant stacks, which refuse any hello newer than their own
+// version, are old ones that speak neither, and they still get a hello
+// per version. And it takes two such alerts in a row (TLS 1.1 and 1.0,
+// say) to settle the rest: GnuTLS with TLS 1.2 and 1.0 but not 1.1 answers
+// a TLS 1.1 hello with protocol_version, and accepts TLS 1.0.
 func (sc *scan) refusesOlder(v uint16, r ServerReply) bool {
 	return v != tlsinfo.TLS13 && r.Kind == ReplyAlert && r.AlertDesc == tlsinfo.AlertProtocolVersion &&
 		(sc.accepted[tlsinfo.TLS13] || sc.accepted[tlsinfo.TLS12])

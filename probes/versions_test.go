@@ -150,11 +150,10 @@ func TestVersionsFullGoServer(t *testing.T) {
 			t.Errorf("%+v: want strength %s", c, cs.Strength())
 		}
 	}
-	// Cost: 4 version hellos (the TLS 1.1 one's protocol_version alert
-	// settles TLS 1.0 and SSL 3.0), one per accepted suite bar the two the
-	// version hellos found, one refusal per window (3 for TLS 1.2, 1 for
-	// TLS 1.3).
-	if want := 4 + (5 + 3 - 2) + 3 + 1; res.Connections != want {
+	// Cost: 5 version hellos (the protocol_version alerts to TLS 1.1 and
+	// 1.0 settle SSL 3.0), one per accepted suite bar the two the version
+	// hellos found, one refusal per window (3 for TLS 1.2, 1 for TLS 1.3).
+	if want := 5 + (5 + 3 - 2) + 3 + 1; res.Connections != want {
 		t.Errorf("%d connections, want %d", res.Connections, want)
 	}
 }
@@ -186,16 +185,17 @@ func TestVersionsRawServers(t *testing.T) {
 				"SSL2.0 0x010080 SSL_CK_RC4_128_WITH_MD5 insecure", "SSL2.0 0x0700C0 SSL_CK_DES_192_EDE3_CBC_WITH_MD5 insecure"},
 			conns: 6},
 		{name: "tls1.3 by hello retry request", full: true, cfg: rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS13: {0x1302, 0x1301}}, hrr: true},
-			// TLS 1.3; TLS 1.2 refused with protocol_version by a server that
-			// speaks TLS 1.3, which settles every older version; SSL 2.0.
-			versions: []string{"TLS1.3"}, ciphers: want(tlsinfo.TLS13, 0x1302, 0x1301), conns: 3 + 2},
+			// TLS 1.3; TLS 1.2 and 1.1 refused with protocol_version by a
+			// server that speaks TLS 1.3, which settles every older
+			// version; SSL 2.0.
+			versions: []string{"TLS1.3"}, ciphers: want(tlsinfo.TLS13, 0x1302, 0x1301), conns: 4 + 2},
 		{name: "preferred suite beyond the first window", full: true,
 			cfg:      rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS12: {lastTLS12, aes128}}},
 			versions: []string{"TLS1.2"}, ciphers: want(tlsinfo.TLS12, lastTLS12, aes128),
-			// 4 version hellos (TLS 1.1's protocol_version settles the older
-			// ones), 3 windows (the last one picks lastTLS12), a refusal,
-			// and one hello to order the two.
-			conns: 4 + 3 + 1 + 1},
+			// 5 version hellos (the protocol_version alerts to TLS 1.1 and
+			// 1.0 settle SSL 3.0), 3 windows (the last one picks
+			// lastTLS12), a refusal, and one hello to order the two.
+			conns: 5 + 3 + 1 + 1},
 		{name: "tls1.2 and tls1.0, downgrading", cfg: rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS12: {aes128}, tlsinfo.TLS10: {aes128, export}}, downgrade: true},
 			// A conforming server with a hole: the TLS 1.1 hello is answered
 			// at TLS 1.0, so the hole is seen. 5 version hellos (TLS 1.3,
@@ -203,6 +203,12 @@ func TestVersionsRawServers(t *testing.T) {
 			// hello at TLS 1.2, and at TLS 1.0 one that finds the EXPORT
 			// suite and a refusal.
 			versions: []string{"TLS1.0", "TLS1.2"}, ciphers: want(tlsinfo.TLS10, export), conns: 5 + 1 + 2},
+		{name: "tls1.2 and tls1.0, refusing tls1.1 outright", cfg: rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS12: {aes128}, tlsinfo.TLS10: {aes128, export}}},
+			// GnuTLS with a hole: the TLS 1.1 hello gets protocol_version,
+			// and TLS 1.0 is accepted all the same. 6 version hellos (one
+			// alert settles nothing), a refused weak hello at TLS 1.2, and
+			// at TLS 1.0 one that finds the EXPORT suite and a refusal.
+			versions: []string{"TLS1.0", "TLS1.2"}, ciphers: want(tlsinfo.TLS10, export), conns: 6 + 1 + 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -220,9 +226,9 @@ func TestVersionsCap(t *testing.T) {
 	weak := suitesByVersion()[tlsinfo.TLS12].weak
 	srv := startRawServer(t, rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS12: weak}})
 	res := enumerate(t, srv.Target, VersionsConfig{})
-	// 4 version hellos (TLS 1.3, 1.2, 1.1, whose protocol_version alert
-	// settles the rest, SSL 2.0); the one at TLS 1.2 found a suite too.
-	if !res.Capped || res.Connections != DefaultQuickConnections || len(res.Ciphers) != DefaultQuickConnections-4+1 {
+	// 5 version hellos (TLS 1.3, 1.2, 1.1 and 1.0, whose protocol_version
+	// alerts settle SSL 3.0, SSL 2.0); the one at TLS 1.2 found a suite too.
+	if !res.Capped || res.Connections != DefaultQuickConnections || len(res.Ciphers) != DefaultQuickConnections-5+1 {
 		t.Errorf("capped %v, %d connections, %d ciphers", res.Capped, res.Connections, len(res.Ciphers))
 	}
 	if got := int(srv.conns.Load()); got != DefaultQuickConnections {
