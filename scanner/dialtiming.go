@@ -15,7 +15,8 @@ import (
 
 // Adaptive timing for the connects made through a Dialer: the connect
 // phase off Linux, the IPv6 probes of --syn, and an injected Dialer. It
-// learns and waits as the event loop does (see rtt.go): a connect with no
+// learns and waits as the event loop does (see rtt.go), with a floor of
+// 200 ms instead of 100 (rttDialFloor): a connect with no
 // answer after the learned wait is tried once more beside the first, which
 // keeps waiting, and the probe is filtered when neither attempt has been
 // answered by the retry's deadline (twice the first wait, within --timeout
@@ -33,8 +34,9 @@ type dialTiming struct {
 }
 
 func newDialTiming(cfg *Config) *dialTiming {
-	return &dialTiming{progress: cfg.Progress, rtt: newRTTEstimator(cfg.ConnectTimeout, cfg.FixedTimeout),
-		ready: make(chan struct{})}
+	rtt := newRTTEstimator(cfg.ConnectTimeout, cfg.FixedTimeout)
+	rtt.floor = rttDialFloor
+	return &dialTiming{progress: cfg.Progress, rtt: rtt, ready: make(chan struct{})}
 }
 
 // wait is the first wait for a connect to ip (see rttEstimator.wait).

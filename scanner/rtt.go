@@ -21,6 +21,10 @@ const (
 	// rttFloor is the shortest first wait: scheduling hiccups and a busy
 	// peer's accept queue must not make a live host look silent.
 	rttFloor = 100 * time.Millisecond
+	// rttDialFloor is the floor of the Dialer workers (dialTiming): their
+	// answers reach them through the Go scheduler, a goroutine per
+	// connect, which on a loaded machine adds tens of milliseconds.
+	rttDialFloor = 2 * rttFloor
 	// rttGlobalMin and rttNetMin are the answers needed before the
 	// sweep's, and a network's, estimate is used.
 	rttGlobalMin = 4
@@ -63,6 +67,7 @@ func (s *rttState) wait() time.Duration {
 // rttEstimator learns round trips for one connect event loop (no locking:
 // each loop has its own and learns from the answers it reads).
 type rttEstimator struct {
+	floor   time.Duration // the shortest first wait
 	ceiling time.Duration // --timeout
 	fixed   bool          // --fixed-timeout: always wait the ceiling
 	global  rttState
@@ -70,7 +75,7 @@ type rttEstimator struct {
 }
 
 func newRTTEstimator(ceiling time.Duration, fixed bool) *rttEstimator {
-	return &rttEstimator{ceiling: ceiling, fixed: fixed, nets: make(map[uint64]rttState)}
+	return &rttEstimator{floor: rttFloor, ceiling: ceiling, fixed: fixed, nets: make(map[uint64]rttState)}
 }
 
 // netKey names ip's network: its /24 (IPv4) or its /64 (IPv6).
@@ -116,7 +121,7 @@ func (e *rttEstimator) wait(ip netip.Addr) (time.Duration, bool) {
 	} else if st.n < rttGlobalMin {
 		return e.ceiling, false
 	}
-	return min(max(st.wait(), rttFloor), e.ceiling), true
+	return min(max(st.wait(), e.floor), e.ceiling), true
 }
 
 // retryWait is the retry's wait after a first wait of first, sent at sent
