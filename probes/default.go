@@ -12,6 +12,7 @@ var (
 	_ Probe = (*Plaintext)(nil)
 	_ Probe = (*HTTP)(nil)
 	_ Probe = (*FTP)(nil)
+	_ Probe = (*SMTP)(nil)
 )
 
 // Config is what the default pipeline takes from the command line.
@@ -43,7 +44,8 @@ type Config struct {
 // DiscoveryOnly, asks on its connection what speaks inside TLS); unless
 // DiscoveryOnly, the accepted versions and weak suites, then (unless
 // NoVulns) the known-vulnerability checks, which build on them; plaintext
-// identification; unless DiscoveryOnly, plaintext HTTP and FTP AUTH TLS.
+// identification; unless DiscoveryOnly, plaintext HTTP, FTP AUTH TLS and
+// SMTP STARTTLS.
 // The command line and the tests both run this list.
 func Default(cfg Config) ([]Probe, error) {
 	tlsProbe, err := NewTLS(TLSConfig{Timeout: cfg.Timeout, Patience: cfg.Patience, Roots: cfg.Roots, ExtraRoots: cfg.ExtraRoots,
@@ -63,5 +65,6 @@ func Default(cfg Config) ([]Probe, error) {
 		plain,
 		NewHTTP(HTTPConfig{Timeout: cfg.Timeout, UserAgent: cfg.UserAgent}),
 		NewFTP(FTPConfig{Timeout: cfg.Timeout}, tlsProbe),
+		NewSMTP(SMTPConfig{Timeout: cfg.Timeout}, tlsProbe),
 	), nil
 }

@@ -86,22 +86,35 @@ func (p *FTP) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoint
 		s.quit()
 		return nil
 	}
-	// The server answered 234: the next bytes on the wire are TLS. Bytes
-	// it sent early (already buffered) go to the handshake first.
-	hc := newRecordConn(&replayConn{Conn: rc, r: io.MultiReader(bytes.NewReader(s.buffered()), rc)}, hard, 512)
-	_ = hc.SetDeadline(time.Now().Add(p.cfg.Timeout))
-	info, herr := p.tls.handshake(hc, t)
-	if herr != nil {
+	// The server answered 234: the next bytes on the wire are TLS.
+	info, err := upgradeTLS(ctx, p.tls, rc, hard, s, t, p.cfg.Timeout)
+	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("scan interrupted: %w", ctx.Err())
+			return err
 		}
-		return fmt.Errorf("ftp: the server accepted AUTH TLS but the tls handshake failed: %s", describeUpgradeFailure(hc, herr, p.cfg.Timeout))
+		return fmt.Errorf("ftp: the server accepted AUTH TLS but %w", err)
 	}
-	// tlsx closes the session when the handshake is done; QUIT would
-	// have to go inside it, so the connection just ends.
+	// The session ends with the handshake; QUIT would have to go inside
+	// it, so the connection just ends.
 	ep.StartTLS = ProtoFTP
 	ep.TLS = info
 	return nil
+}
+
+// upgradeTLS runs the TLS probe's handshake on a plaintext connection whose
+// server has just agreed to upgrade it (FTP AUTH TLS, SMTP STARTTLS).
+// Bytes it sent early (already buffered by s) go to the handshake first.
+func upgradeTLS(ctx context.Context, tp *TLS, rc net.Conn, hard time.Time, s *ftpSession, t Target, timeout time.Duration) (*report.TLS, error) {
+	hc := newRecordConn(&replayConn{Conn: rc, r: io.MultiReader(bytes.NewReader(s.buffered()), rc)}, hard, 512)
+	_ = hc.SetDeadline(time.Now().Add(timeout))
+	info, herr := tp.handshake(hc, t)
+	if herr != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("scan interrupted: %w", ctx.Err())
+		}
+		return nil, fmt.Errorf("the tls handshake failed: %s", describeUpgradeFailure(hc, herr, timeout))
+	}
+	return info, nil
 }
 
 // describeUpgradeFailure says what the server sent instead of a TLS handshake.
@@ -215,7 +228,7 @@ func readFTPReply(br *bufio.Reader) (ftpReply, error) {
 		code, sep, ok := replyCode(text)
 		if len(r.Lines) == 1 {
 			if !ok {
-				return r, errors.New("not an ftp reply: " + report.Quote(FirstLine(line)))
+				return r, errors.New("not a reply line: " + report.Quote(FirstLine(line)))
 			}
 			r.Code = code
 			if sep != '-' {

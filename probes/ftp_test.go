@@ -272,7 +272,7 @@ func TestFTPReadReply(t *testing.T) {
 		{in: "220\r\n", code: 220, lines: 1},
 		{in: "211-a\r\n b\r\n211-c\r\n212 x\r\n211 End\r\nNEXT", code: 211, lines: 5, rest: "NEXT"},
 		{in: "211-a\n211 b\n", code: 211, lines: 2},
-		{in: "SSH-2.0-x\r\n", err: "not an ftp reply"},
+		{in: "SSH-2.0-x\r\n", err: "not a reply line"},
 		{in: "220-a\r\n", err: "unexpected EOF"},
 		{in: "220 " + strings.Repeat("a", 3000) + "\r\n", err: "reply line longer than 2048 bytes"},
 		{in: "211-a\r\n" + strings.Repeat(" feature\r\n", 2000), err: "reply longer than 16 KiB"},
@@ -294,8 +294,11 @@ func TestFTPReadReply(t *testing.T) {
 	}
 }
 
+// FuzzReadFTPReply reads FTP and SMTP replies (the same syntax), and looks
+// for STARTTLS among an EHLO answer's extensions.
 func FuzzReadFTPReply(f *testing.F) {
-	for _, s := range []string{"220 hi\r\n", "211-a\r\n b\r\n211 End\r\n", "220-\n220\n", "999 x\r\n", "\x16\x03\x01"} {
+	for _, s := range []string{"220 hi\r\n", "211-a\r\n b\r\n211 End\r\n", "220-\n220\n", "999 x\r\n", "\x16\x03\x01",
+		"250-mail\r\n250-STARTTLS\r\n250 SIZE 1\r\n", "250-x\r\n250-\r\n250 \r\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -309,5 +312,8 @@ func FuzzReadFTPReply(f *testing.F) {
 			t.Fatalf("consumed %d bytes", consumed)
 		}
 		_ = rep.text()
+		if smtpExtension(rep, "STARTTLS") && !strings.Contains(strings.ToUpper(string(b)), "STARTTLS") {
+			t.Fatalf("STARTTLS found in %q", b)
+		}
 	})
 }

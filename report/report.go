@@ -119,8 +119,8 @@ type Endpoint struct {
 	// HTTP is what an HTTP request showed: a GET on plaintext HTTP, a HEAD
 	// inside TLS on any port where HTTP answered it.
 	HTTP *HTTP `json:"http,omitempty"`
-	// StartTLS names the protocol upgraded in-band ("ftp" after AUTH TLS);
-	// TLS then describes the upgraded session.
+	// StartTLS names the protocol upgraded in-band ("ftp" after AUTH TLS,
+	// "smtp" after STARTTLS); TLS then describes the upgraded session.
 	StartTLS string    `json:"starttls,omitempty"`
 	Findings []Finding `json:"findings"`
 }
