@@ -1,5 +1,5 @@
 // Package daemon starts real server software from Debian (openssl
-// s_server, gnutls-serv, nginx, vsftpd, sshd) on loopback for tests: on a free port, in a
+// s_server, gnutls-serv, nginx, vsftpd, sshd, postfix) on loopback for tests: on a free port, in a
 // process group of its own, waited for until it accepts connections, and
 // killed when the test ends. Only tests import it.
 package daemon
@@ -37,7 +37,7 @@ const (
 )
 
 var packages = map[string]string{OpenSSL: "openssl", Nginx: "nginx-light (or nginx)", Vsftpd: "vsftpd", GnuTLSServ: "gnutls-bin",
-	Sshd: "openssh-server", SSHKeygen: "openssh-client"}
+	Sshd: "openssh-server", SSHKeygen: "openssh-client", Postfix: "postfix"}
 
 // Require skips the test when path is not installed, except on CI (CI set
 // in the environment), which installs the packages: there a missing binary
