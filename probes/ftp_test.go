@@ -20,6 +20,13 @@ import (
 // in production), then the FTP probe with that TLS probe.
 func ftpScan(t *testing.T, tgt Target, timeout time.Duration) (*report.Endpoint, error) {
 	t.Helper()
+	return upgradeScan(t, tgt, timeout, ProtoFTP, func(tp *TLS) Probe { return NewFTP(FTPConfig{Timeout: timeout}, tp) })
+}
+
+// upgradeScan runs the TLS probe on tgt, which must find plaintext proto,
+// then the probe that upgrades it in-band, which must connect once.
+func upgradeScan(t *testing.T, tgt Target, timeout time.Duration, proto string, upgrade func(*TLS) Probe) (*report.Endpoint, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	ep := &report.Endpoint{Host: tgt.Host, IP: tgt.IP.String(), Port: int(tgt.Port), State: report.StateOpen}
@@ -30,11 +37,11 @@ func ftpScan(t *testing.T, tgt Target, timeout time.Duration) (*report.Endpoint,
 	if err := tp.Probe(ctx, &net.Dialer{}, tgt, ep); err != nil {
 		t.Fatalf("tls probe: %v", err)
 	}
-	if ep.Transport != report.TransportPlaintext || ep.Protocol != ProtoFTP {
-		t.Fatalf("after the tls probe: transport %q protocol %q banner %q, want plaintext ftp", ep.Transport, ep.Protocol, ep.Banner)
+	if ep.Transport != report.TransportPlaintext || ep.Protocol != proto {
+		t.Fatalf("after the tls probe: transport %q protocol %q banner %q, want plaintext %s", ep.Transport, ep.Protocol, ep.Banner, proto)
 	}
 	d := &httpDialer{}
-	err = NewFTP(FTPConfig{Timeout: timeout}, tp).Probe(ctx, d, tgt, ep)
+	err = upgrade(tp).Probe(ctx, d, tgt, ep)
 	if want := []string{tgt.Addr()}; !reflect.DeepEqual(d.dialed(), want) {
 		t.Errorf("dialed %v, want %v", d.dialed(), want)
 	}

@@ -15,24 +15,9 @@ import (
 	"github.com/tlsweep/tlsweep/scanner/lab"
 )
 
-// smtpScan runs the TLS probe (which finds plaintext SMTP), then the SMTP
-// probe, on tgt.
 func smtpScan(t *testing.T, tgt Target, timeout time.Duration) (*report.Endpoint, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	ep := &report.Endpoint{Host: tgt.Host, IP: tgt.IP.String(), Port: int(tgt.Port), State: report.StateOpen}
-	tp, err := NewTLS(TLSConfig{Timeout: timeout})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tp.Probe(ctx, &net.Dialer{}, tgt, ep); err != nil {
-		t.Fatalf("tls probe: %v", err)
-	}
-	if ep.Transport != report.TransportPlaintext || ep.Protocol != ProtoSMTP {
-		t.Fatalf("after the tls probe: transport %q protocol %q banner %q, want plaintext smtp", ep.Transport, ep.Protocol, ep.Banner)
-	}
-	return ep, NewSMTP(SMTPConfig{Timeout: timeout}, tp).Probe(ctx, &net.Dialer{}, tgt, ep)
+	return upgradeScan(t, tgt, timeout, ProtoSMTP, func(tp *TLS) Probe { return NewSMTP(SMTPConfig{Timeout: timeout}, tp) })
 }
 
 func TestSMTPStubs(t *testing.T) {

@@ -35,20 +35,7 @@ func TestAdaptiveTimingFirewalledNetwork(t *testing.T) {
 	}
 }`)
 	delayTo(t, "127.3.0.7", 200*time.Millisecond)
-	ln, err := net.Listen("tcp", "0.0.0.0:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	ln := listen(t, "0.0.0.0:0", func(net.Conn) {})
 	open := portOf(ln)
 	closed := closedPort(t)
 	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"127.3.0.0/24"}, Ports: []int{open, closed}})

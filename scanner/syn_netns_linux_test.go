@@ -40,21 +40,7 @@ func TestSYNDiscoveryMatchesConnect(t *testing.T) {
 }`)
 	delayTo(t, "127.4.0.7", 200*time.Millisecond)
 	var accepted atomic.Int64
-	ln, err := net.Listen("tcp", "0.0.0.0:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			c.Close()
-		}
-	}()
+	ln := listen(t, "0.0.0.0:0", func(net.Conn) { accepted.Add(1) })
 	open, closed := portOf(ln), closedPort(t)
 	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"127.4.0.0/24"}, Ports: []int{open, closed}})
 	if err != nil {
@@ -239,20 +225,7 @@ func TestSYNLocalRefusal(t *testing.T) {
 		ip daddr { 127.8.0.5, 127.8.0.6, 127.8.0.12 } tcp flags & (syn|ack) == syn drop
 	}
 }`)
-	ln, err := net.Listen("tcp", "0.0.0.0:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	ln := listen(t, "0.0.0.0:0", func(net.Conn) {})
 	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"127.8.0.0/28"}, Ports: []int{portOf(ln)}})
 	if err != nil {
 		t.Fatal(err)
@@ -283,16 +256,7 @@ func TestSYNIPv6Connects(t *testing.T) {
 	if err != nil {
 		t.Skipf("no IPv6 loopback: %v", err)
 	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	serve(t, ln, func(net.Conn) {})
 	set, err := scanner.Expand(context.Background(), scanner.TargetConfig{Targets: []string{"::1", "127.0.0.1"}, Ports: []int{portOf(ln)}})
 	if err != nil {
 		t.Fatal(err)
