@@ -13,6 +13,7 @@ var (
 	_ Probe = (*HTTP)(nil)
 	_ Probe = (*FTP)(nil)
 	_ Probe = (*SMTP)(nil)
+	_ Probe = (*Upgraded)(nil)
 )
 
 // Config is what the default pipeline takes from the command line.
@@ -45,7 +46,8 @@ type Config struct {
 // DiscoveryOnly, the accepted versions and weak suites, then (unless
 // NoVulns) the known-vulnerability checks, which build on them; plaintext
 // identification; unless DiscoveryOnly, plaintext HTTP, FTP AUTH TLS and
-// SMTP STARTTLS.
+// SMTP STARTTLS, then the version scan and (unless NoVulns) the checks
+// again on an endpoint one of those upgraded, through the upgrade.
 // The command line and the tests both run this list.
 func Default(cfg Config) ([]Probe, error) {
 	tlsProbe, err := NewTLS(TLSConfig{Timeout: cfg.Timeout, Patience: cfg.Patience, Roots: cfg.Roots, ExtraRoots: cfg.ExtraRoots,
@@ -57,14 +59,18 @@ func Default(cfg Config) ([]Probe, error) {
 	if cfg.DiscoveryOnly {
 		return []Probe{tlsProbe, plain}, nil
 	}
-	list := []Probe{tlsProbe, NewVersions(VersionsConfig{Timeout: cfg.Timeout, Full: cfg.FullCiphers})}
+	versions := NewVersions(VersionsConfig{Timeout: cfg.Timeout, Full: cfg.FullCiphers})
+	list := []Probe{tlsProbe, versions}
+	var vulns *Vulns
 	if !cfg.NoVulns {
-		list = append(list, NewVulns(VulnsConfig{Timeout: cfg.Timeout, Extra: cfg.AllVulns}))
+		vulns = NewVulns(VulnsConfig{Timeout: cfg.Timeout, Extra: cfg.AllVulns})
+		list = append(list, vulns)
 	}
 	return append(list,
 		plain,
 		NewHTTP(HTTPConfig{Timeout: cfg.Timeout, UserAgent: cfg.UserAgent}),
 		NewFTP(FTPConfig{Timeout: cfg.Timeout}, tlsProbe),
 		NewSMTP(SMTPConfig{Timeout: cfg.Timeout}, tlsProbe),
+		NewUpgraded(cfg.Timeout, versions, vulns),
 	), nil
 }

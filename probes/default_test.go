@@ -14,8 +14,8 @@ func TestDefaultOrder(t *testing.T) {
 		discovery, noVulns bool
 		want               []string
 	}{
-		{false, false, []string{"tls", "versions", "vulns", "plaintext", "http", "ftp", "smtp"}},
-		{false, true, []string{"tls", "versions", "plaintext", "http", "ftp", "smtp"}},
+		{false, false, []string{"tls", "versions", "vulns", "plaintext", "http", "ftp", "smtp", "starttls-scan"}},
+		{false, true, []string{"tls", "versions", "plaintext", "http", "ftp", "smtp", "starttls-scan"}},
 		{true, false, []string{"tls", "plaintext"}},
 	} {
 		list, err := Default(Config{Timeout: time.Second, DiscoveryOnly: tc.discovery, NoVulns: tc.noVulns})
@@ -32,10 +32,10 @@ func TestDefaultOrder(t *testing.T) {
 		if got := list[0].(*TLS).cfg.AppProtocol; got == tc.discovery {
 			t.Errorf("discovery-only %v: the TLS probe asks what speaks inside TLS: %v", tc.discovery, got)
 		}
-		if !tc.discovery && list[len(list)-2].(*FTP).tls != list[0].(*TLS) {
+		if !tc.discovery && list[len(list)-3].(*FTP).tls != list[0].(*TLS) {
 			t.Error("the FTP probe does not upgrade with the pipeline's TLS probe")
 		}
-		if !tc.discovery && list[len(list)-1].(*SMTP).tls != list[0].(*TLS) {
+		if !tc.discovery && list[len(list)-2].(*SMTP).tls != list[0].(*TLS) {
 			t.Error("the SMTP probe does not upgrade with the pipeline's TLS probe")
 		}
 	}

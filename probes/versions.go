@@ -28,9 +28,15 @@ type VersionsConfig struct {
 	MaxConnections int
 }
 
-// Connection caps per endpoint.
+// Connection caps per endpoint. The quick cap keeps the default scan
+// within 12 connections per TLS endpoint, every check included: the
+// handshake (1), a GET after a refused HEAD (1), this scan (7) and the
+// vulnerability checks (at most 3); or, on a port upgraded in-band, the
+// plaintext connection that found it, the upgrade's, this scan and the
+// checks. A server with more weak suites than the cap leaves to find has
+// them listed in part (CiphersCapped; --ciphers finds them all).
 const (
-	DefaultQuickConnections = 24
+	DefaultQuickConnections = 7
 	DefaultFullConnections  = 512
 )
 
@@ -95,11 +101,18 @@ func (p *Versions) Probe(ctx context.Context, d Dialer, t Target, ep *report.End
 	if ep.State != report.StateOpen || ep.Transport != report.TransportTLS {
 		return nil
 	}
-	// A TLS 1.3 handshake already proves TLS 1.3; quick mode has nothing
-	// else to learn from a TLS 1.3 hello, so it is not sent again.
+	return p.scan(ctx, d, t, ep)
+}
+
+// scan runs the version and suite scan on an endpoint known to speak TLS
+// (from the first byte, or after an in-band upgrade d performs).
+func (p *Versions) scan(ctx context.Context, d Dialer, t Target, ep *report.Endpoint) error {
+	// The handshake already proved its version; quick mode has nothing
+	// else to learn from a hello at that version (the weak suites are
+	// offered alone after), so it is not sent again.
 	var known uint16
-	if ep.TLS != nil && ep.TLS.Version == "TLS1.3" && !p.cfg.Full {
-		known = tlsinfo.TLS13
+	if v, ok := tlsinfo.VersionByName(versionOf(ep)); ok && !p.cfg.Full && v.ID >= tlsinfo.SSL30 {
+		known = v.ID
 	}
 	res, err := p.enumerate(ctx, d, t, known)
 	applyVersions(res, t, ep)
@@ -107,6 +120,14 @@ func (p *Versions) Probe(ctx context.Context, d Dialer, t Target, ep *report.End
 		return fmt.Errorf("version scan: %w", err)
 	}
 	return nil
+}
+
+// versionOf is the version ep's handshake negotiated, "" without one.
+func versionOf(ep *report.Endpoint) string {
+	if ep.TLS == nil {
+		return ""
+	}
+	return ep.TLS.Version
 }
 
 func applyVersions(res *VersionsResult, t Target, ep *report.Endpoint) {
@@ -138,6 +159,7 @@ func applyVersions(res *VersionsResult, t Target, ep *report.Endpoint) {
 	}
 	ep.TLS.Versions = out
 	ep.TLS.Ciphers = res.Ciphers
+	ep.TLS.CiphersCapped = res.Capped
 }
 
 // errStopped is what a check returns once the scan has stopped.

@@ -41,6 +41,11 @@ func enumerate(t *testing.T, target Target, cfg VersionsConfig) *VersionsResult 
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Second
 	}
+	if cfg.MaxConnections == 0 && !cfg.Full {
+		// The algorithm, not the default scan's share of the budget
+		// (TestVersionsCap, and TestConnectionBudget in internal/cli).
+		cfg.MaxConnections = 100
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	res, err := NewVersions(cfg).enumerate(ctx, &net.Dialer{}, target, 0)
@@ -225,7 +230,7 @@ func TestVersionsRawServers(t *testing.T) {
 func TestVersionsCap(t *testing.T) {
 	weak := suitesByVersion()[tlsinfo.TLS12].weak
 	srv := startRawServer(t, rawConfig{suites: map[uint16][]uint16{tlsinfo.TLS12: weak}})
-	res := enumerate(t, srv.Target, VersionsConfig{})
+	res := enumerate(t, srv.Target, VersionsConfig{MaxConnections: DefaultQuickConnections})
 	// 5 version hellos (TLS 1.3, 1.2, 1.1 and 1.0, whose protocol_version
 	// alerts settle SSL 3.0, SSL 2.0); the one at TLS 1.2 found a suite too.
 	if !res.Capped || res.Connections != DefaultQuickConnections || len(res.Ciphers) != DefaultQuickConnections-5+1 {

@@ -88,6 +88,12 @@ func (p *Vulns) Probe(ctx context.Context, d Dialer, t Target, ep *report.Endpoi
 	if ep.State != report.StateOpen || ep.Transport != report.TransportTLS || ep.TLS == nil {
 		return nil
 	}
+	return p.check(ctx, d, t, ep)
+}
+
+// check runs the checks on an endpoint known to speak TLS (from the first
+// byte, or after an in-band upgrade d performs).
+func (p *Vulns) check(ctx context.Context, d Dialer, t Target, ep *report.Endpoint) error {
 	vs := &vulnScan{ctx: ctx, d: d, t: t, cfg: p.cfg, v: &report.Vulns{}}
 	vs.accepted = acceptedWire(ep.TLS)
 	err := vs.run()

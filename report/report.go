@@ -180,6 +180,10 @@ type TLS struct {
 	// Ciphers lists accepted suites: every one with --ciphers (in the
 	// server's preference order per version), otherwise the weak ones found.
 	Ciphers []AcceptedCipher `json:"ciphers,omitempty"`
+	// CiphersCapped is true when the suite search stopped at its share of
+	// the connection budget: the server may accept more (weak) suites
+	// than Ciphers lists; --ciphers lists them all.
+	CiphersCapped bool `json:"ciphers_capped,omitempty"`
 	// HSTS is the Strict-Transport-Security header, where HTTP answered
 	// inside TLS.
 	HSTS *HSTS `json:"hsts,omitempty"`

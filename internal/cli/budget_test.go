@@ -92,6 +92,13 @@ func TestConnectionBudget(t *testing.T) {
 		"nginx": daemon.NginxServer(t, `server { listen 127.0.0.1:PORT ssl; ssl_certificate `+certFile+
 			`; ssl_certificate_key `+keyFile+`; add_header Strict-Transport-Security "max-age=31536000"; return 200 "ok"; }`),
 	}
+	// Postfix accepts 18 anonymous suites at each of TLS 1.0 to 1.2 with
+	// its defaults; its STARTTLS port is scanned through the upgrade.
+	pf := daemon.PostfixServer(t, "127.0.0.1", c)
+	for name, addr := range map[string]string{"postfix smtps": pf.TLSAddr, "postfix starttls": pf.Addr} {
+		_, p, _ := net.SplitHostPort(addr)
+		servers[name], _ = strconv.Atoi(p)
+	}
 	for name, port := range servers {
 		t.Run(name, func(t *testing.T) {
 			r := startCountingRelay(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
