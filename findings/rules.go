@@ -280,8 +280,12 @@ func checkWeakCipher(ep *report.Endpoint, _ RuleConfig) []Hit {
 	if len(weak) == 0 {
 		return nil
 	}
-	return one("%s %s; disable 3DES, DES, RC4, NULL, EXPORT, anonymous, IDEA, RC2 and MD5 suites",
-		acceptVerb(enumerated), suiteList(weak))
+	more := ""
+	if ep.TLS.CiphersCapped {
+		more = " and maybe more (the search stopped at its connection budget; --ciphers lists them all)"
+	}
+	return one("%s %s%s; disable 3DES, DES, RC4, NULL, EXPORT, anonymous, IDEA, RC2 and MD5 suites",
+		acceptVerb(enumerated), suiteList(weak), more)
 }
 
 // hstsMinAge is the least HSTS max-age the default policy accepts: 180 days.

@@ -193,6 +193,14 @@ func TestRules(t *testing.T) {
 					}
 					return ep
 				}},
+			{name: "search capped", raised: true,
+				detail: "accepts TLS_DH_anon_WITH_AES_128_CBC_SHA (TLS1.2) and maybe more (the search stopped at its connection budget; " +
+					"--ciphers lists them all); disable 3DES, DES, RC4, NULL, EXPORT, anonymous, IDEA, RC2 and MD5 suites",
+				edit: func(ep *report.Endpoint) *report.Endpoint {
+					ep.TLS.Ciphers = []report.AcceptedCipher{{Version: "TLS1.2", Name: "TLS_DH_anon_WITH_AES_128_CBC_SHA", ID: "0x0034", Strength: "insecure"}}
+					ep.TLS.CiphersCapped = true
+					return ep
+				}},
 			{name: "RC4 negotiated", raised: true,
 				detail: "negotiated TLS_RSA_WITH_RC4_128_SHA (TLS1.2); disable 3DES, DES, RC4, NULL, EXPORT, anonymous, IDEA, RC2 and MD5 suites",
 				edit: func(ep *report.Endpoint) *report.Endpoint {
