@@ -101,7 +101,18 @@ smtpd_recipient_restrictions = permit_mynetworks, reject
 		stop()
 		t.Fatalf("postfix did not start on %s and %s: %v\n%s", p.Addr, p.TLSAddr, err, out)
 	}
-	t.Cleanup(stop)
+	// Postfix's master leaves the process group it was started in (it
+	// makes a session of its own), so killing the group is not enough:
+	// ask it to stop, wait until it has, and kill what is left.
+	t.Cleanup(func() {
+		_ = exec.Command(Postfix, "-c", conf, "abort").Run()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if exec.Command(Postfix, "-c", conf, "status").Run() != nil {
+				break // not running
+			}
+		}
+		stop()
+	})
 	return p
 }
 
