@@ -87,7 +87,11 @@ func (dt *dialTiming) dial(ctx context.Context, d probes.Dialer, pace *pacer, ap
 	}
 	go try()
 	pending, retried := 1, false
-	defer func() { go discard(out, pending) }()
+	defer func() {
+		if pending > 0 { // an attempt still out: close its connection if it comes
+			go discard(out, pending)
+		}
+	}()
 
 	timer := time.NewTimer(w)
 	defer timer.Stop()
