@@ -4,6 +4,7 @@ package scanner_test
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ import (
 // findings `tlsweep demo` prints. It fails when the versions probe
 // (weak-cipher on 4288), the HTTP probe (missing-hsts on 11443 and on the
 // Code42 console 4285) or the FTP probe (AUTH TLS and expiring-certificate
-// on 11001) leaves probes.Default, or when the backup profile loses the
+// on 11001; the scans through that upgrade) leaves probes.Default, or when the backup profile loses the
 // consoles (4285, 4280).
 func TestIntegrationDemoEstate(t *testing.T) {
 	t.Parallel()
@@ -91,6 +92,12 @@ func TestIntegrationDemoEstate(t *testing.T) {
 		case 4283:
 			if !strings.Contains(ep.Error, "no response") {
 				t.Errorf("4283 error %q, want it to say there was no response", ep.Error)
+			}
+		case 11001:
+			// The AUTH TLS session gets the version scan and the flaw
+			// checks too, each connection upgraded first (probes.Upgraded).
+			if v := ep.TLS.Vulns; !slices.Equal(ep.TLS.Versions, []string{"TLS1.2", "TLS1.3"}) || v == nil || v.FallbackSCSV != report.VulnNotFound {
+				t.Errorf("11001 through AUTH TLS: versions %v, checks %+v; want TLS1.2 and TLS1.3 scanned and the checks run", ep.TLS.Versions, v)
 			}
 		case 11443:
 			if l := ep.TLS.Chain[0]; l.DaysLeft != 20 || l.CommonName != "sesam-server" {
